@@ -20,6 +20,18 @@
  */
 
 /**
+ * TensorFlow.js itself (`@tensorflow/tfjs`), for the tensor operations inside layers and losses.
+ *
+ * @example
+ * ```ts
+ * const x = tf.ones([2, 3]);
+ * const y = tf.relu(tf.sub(x, 0.5));
+ * tf.dispose([x, y]);
+ * ```
+ */
+export * as tf from "@tensorflow/tfjs";
+
+/**
  * Parameter trees: nested objects/arrays of tensors. `map`, `mapWithPath`, `leaves`, `flatten`,
  * `unflatten`, `partition`, `combine`, `dispose`, `zerosLike`, `allClose`.
  *
@@ -57,3 +69,124 @@ export type { Key } from "./lib/random.ts";
  */
 export { gpuAdapter, useBackend } from "./lib/backend.ts";
 export type { BackendChoice, BackendInfo, BackendName } from "./lib/backend.ts";
+
+/**
+ * Layers as pairs of pure functions over explicit trees: `init(key, inputShape)` and
+ * `apply(params, state, x, { training, key })`. `linear`, `conv2d`, `batchNorm`, `layerNorm`,
+ * `relu`, `gelu`, `maxPool2d`, `avgPool2d`, `globalAvgPool`, `flatten`, `dropout`, and the
+ * combinators `sequential` and `residual`.
+ *
+ * @example
+ * ```ts
+ * const net = nn.sequential({
+ *   conv: nn.conv2d({ filters: 8, kernel: 3, bias: false }),
+ *   bn: nn.batchNorm(),
+ *   act: nn.relu,
+ *   pool: nn.globalAvgPool,
+ *   fc: nn.linear({ units: 10 }),
+ * });
+ * const { params, state } = net.init(random.key(0), [28, 28, 1]);
+ * const { y, state: nextState } = net.apply(params, state, images, { training: true });
+ * ```
+ */
+export * as nn from "./lib/nn/mod.ts";
+export type {
+  ApplyOptions,
+  Initializer,
+  Layer,
+  ParamsOf,
+  Shape,
+  StatelessLayer,
+  StateOf,
+} from "./lib/nn/mod.ts";
+
+/**
+ * Data pipeline: loaders returning uint8 NHWC datasets (IDX / (Fashion-)MNIST with directory
+ * lookup and SHA-256-verified download, CIFAR-10 binary, PNG/JPEG class folders, synthetic
+ * `shapes`), key-driven epoch batches uploaded once with prefetch, and BYOL's augmentations on
+ * the device (`byolViews`, `BYOL_VIEWS`, `SMALL_IMAGE_VIEWS`, `randomResizedCrop`, `colorJitter`,
+ * `gaussianBlur`, `solarize`, `normalize`, ...).
+ *
+ * @example
+ * ```ts
+ * const train = await data.loadFashionMnist({ split: "train" });
+ * for await (const { images, labels } of data.epochBatches(key, train, { batchSize: 256 })) {
+ *   const [v1, v2] = data.byolViews(random.foldIn(key, step), images, data.SMALL_IMAGE_VIEWS);
+ *   // ... train on v1, v2 ...
+ *   tf.dispose([images, labels, v1, v2]);
+ * }
+ * ```
+ */
+export * as data from "./lib/data/mod.ts";
+export type { Batch, ImageDataset, ViewPreset } from "./lib/data/mod.ts";
+
+/**
+ * Gradients over parameter trees: `valueAndGrad(f, { hasAux, frozen })` returns
+ * `(params, ...args) => { value, grads, aux }`; `stopGradient(tree)` blocks gradients (target
+ * branches, SimSiam).
+ *
+ * @example
+ * ```ts
+ * const loss = (p: { w: tf.Tensor }, x: tf.Tensor, y: tf.Tensor) =>
+ *   tf.mean(tf.square(tf.sub(tf.matMul(x, p.w), y)));
+ * const { value, grads } = valueAndGrad(loss)(params, x, y);
+ * ```
+ */
+export { stopGradient, valueAndGrad } from "./lib/autodiff.ts";
+export type { Grads, ValueAndGrad, ValueAndGradOptions } from "./lib/autodiff.ts";
+
+/**
+ * The training loop's one disposal: `advance(old, next)` frees every tensor of the old state that
+ * the new state does not hold, and returns the new state.
+ *
+ * @example
+ * ```ts
+ * const out = step(state, batch, key);
+ * state = advance(state, out.state);
+ * ```
+ */
+export { advance } from "./lib/advance.ts";
+
+/**
+ * Optax-style optimizers: pure `{ init, update }` gradient transformations over parameter trees
+ * (`scale`, `scaleByLearningRate`, `scaleByAdam`, `trace`, `addDecayedWeights`,
+ * `scaleByTrustRatio`, `clipByGlobalNorm`, `masked`, `chain`), the optimizers `sgd`, `momentum`,
+ * `adam`, `adamw`, `lars`, the mask `excludeBiasAndNorm`, and `applyUpdates`.
+ *
+ * @example
+ * ```ts
+ * const opt = optim.lars({ learningRate: 0.2, weightDecay: 1.5e-6, mask: optim.excludeBiasAndNorm });
+ * const state = opt.init(params);
+ * const { updates, state: nextState } = opt.update(grads, state, params);
+ * const nextParams = optim.applyUpdates(params, updates);
+ * tree.dispose(params, grads, updates, state);
+ * ```
+ */
+export * as optim from "./lib/optim/mod.ts";
+export type { GradientTransformation, LearningRate, Mask, Updates } from "./lib/optim/mod.ts";
+
+/**
+ * Schedules as plain `(step) => number` functions: `constant`, `linear`, `cosineDecay`,
+ * `warmupCosine`, `join`.
+ *
+ * @example
+ * ```ts
+ * const lr = schedules.warmupCosine({ peak: 0.2, warmupSteps: 10, totalSteps: 1000 });
+ * const opt = optim.sgd({ learningRate: lr });
+ * ```
+ */
+export * as schedules from "./lib/schedules.ts";
+export type { Schedule } from "./lib/schedules.ts";
+
+/**
+ * BYOL's target update: `ema(target, online, tau)` is `tau * target + (1 - tau) * online` leaf by
+ * leaf, and `cosineTau(base, step, total)` is the paper's schedule from `base` at step 0 to 1 at
+ * `total`.
+ *
+ * @example
+ * ```ts
+ * const next = ema(target, online, cosineTau(0.996, step, totalSteps));
+ * tree.dispose(target);
+ * ```
+ */
+export { cosineTau, ema } from "./lib/ema.ts";

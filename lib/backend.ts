@@ -7,6 +7,11 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
+import { registerWasmKernels } from "./kernels/register.ts";
+
+// At import rather than in useBackend, so code that switches with tf.setBackend("wasm") also
+// gets the gradient kernels.
+registerWasmKernels();
 
 /** A backend this framework runs on. */
 export type BackendName = "webgpu" | "wasm" | "cpu";

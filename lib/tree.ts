@@ -22,10 +22,12 @@ export type Tree<L extends Leaf = tf.Tensor> =
  * `null`s) in the type system: `MapLeaves<{ w: Tensor2D; b: null }, boolean>` is
  * `{ w: boolean; b: null }`.
  */
-export type MapLeaves<T, R> = T extends null ? null
+export type MapLeaves<T, R, Depth extends unknown[] = []> = Depth["length"] extends 12
+  ? Tree<Extract<R, Leaf>>
+  : T extends null ? null
   : T extends Leaf ? R
-  : T extends readonly unknown[] ? { -readonly [K in keyof T]: MapLeaves<T[K], R> }
-  : T extends object ? { -readonly [K in keyof T]: MapLeaves<T[K], R> }
+  : T extends readonly unknown[] ? { -readonly [K in keyof T]: MapLeaves<T[K], R, [...Depth, 0]> }
+  : T extends object ? { -readonly [K in keyof T]: MapLeaves<T[K], R, [...Depth, 0]> }
   : never;
 
 /** The leaf type of a tree type (depth-limited, so the wide `Tree<L>` type gives `L`). */

@@ -1,0 +1,262 @@
+/**
+ * The BYOL training step, timed: ms/step, images/s, achieved GFLOP/s, peak RSS and tensor count
+ * per backend, side by side with PyTorch (bench/peers/byol_step.py, Debian's python3-torch at 2
+ * threads) in alternating runs, and how the cost grows with batch size and width.
+ *
+ * Run: `deno run -A bench/byol_step.ts [--pairs 5] [--steps 5] [--backends wasm,webgpu] [--quick]`
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { advance, type BackendName, gpuAdapter, random, tf, tree, useBackend } from "../mod.ts";
+import { byol, type ByolPreset, fashionMnist, fromPreset } from "../models/byol/mod.ts";
+import { countFlops } from "./flops.ts";
+
+const PYTHON = "/usr/bin/python3";
+const PEER = new URL("./peers/byol_step.py", import.meta.url).pathname;
+
+/** One timed configuration: a preset with its width and batch possibly changed. */
+interface Config {
+  readonly name: string;
+  readonly preset: ByolPreset;
+  readonly batchSize: number;
+}
+
+function withWidth(preset: ByolPreset, width: number): ByolPreset {
+  return { ...preset, encoder: { ...preset.encoder, width } };
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+interface OursResult {
+  readonly msPerStep: number[];
+  readonly peakRssMiB: number;
+  readonly tensorsAfterWarmup: number;
+  readonly tensorsAtEnd: number;
+}
+
+/** Times `steps` BYOL steps after `warmup` steps; each step ends with a read of its loss. */
+async function timeOurs(config: Config, steps: number, warmup = 2): Promise<OursResult> {
+  const { preset, batchSize } = config;
+  const model = byol(fromPreset(preset, { stepsPerEpoch: 1000, batchSize }));
+  const images = random.uniform(random.key(1), [batchSize, ...preset.inputShape]);
+  let state = model.init(random.key(0), preset.inputShape);
+  const ms: number[] = [];
+  let peakRss = 0;
+  let tensorsAfterWarmup = 0;
+  for (let i = 0; i < warmup + steps; i++) {
+    const t0 = performance.now();
+    const { state: next, metrics } = model.step(state, images, random.key(2));
+    await metrics.loss.data();
+    state = advance(state, next);
+    tf.dispose([metrics.loss, metrics.gradNorm, metrics.collapse]);
+    if (i >= warmup) ms.push(performance.now() - t0);
+    else tensorsAfterWarmup = tf.memory().numTensors;
+    peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+  }
+  const tensorsAtEnd = tf.memory().numTensors;
+  tree.dispose(state);
+  images.dispose();
+  return { msPerStep: ms, peakRssMiB: peakRss / 2 ** 20, tensorsAfterWarmup, tensorsAtEnd };
+}
+
+/**
+ * FLOPs of one step: two views, each through the online network and predictor forward and
+ * backward (backward counted as twice the forward) and through the target network forward.
+ */
+async function stepFlops(config: Config): Promise<number> {
+  const { preset } = config;
+  const model = byol(fromPreset(preset, { stepsPerEpoch: 1000 }));
+  const state = model.init(random.key(0), preset.inputShape);
+  const probeBatch = 4;
+  const x = random.uniform(random.key(1), [probeBatch, ...preset.inputShape]);
+  const online = await countFlops(() => {
+    const o = model.online.apply(state.online, state.bnState.online, x, { training: true });
+    return [o.y, o.state as tf.TensorContainer];
+  });
+  const predictor = await countFlops(() => {
+    const z = tf.zeros([probeBatch, preset.projector.out]);
+    const p = model.predictor.apply(state.predictor, state.bnState.predictor, z, {
+      training: true,
+    });
+    return [p.y, p.state as tf.TensorContainer];
+  });
+  tree.dispose(state);
+  x.dispose();
+  return (2 * (3 * (online + predictor) + online) * config.batchSize) / probeBatch;
+}
+
+async function hasPyTorch(): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command(PYTHON, {
+      args: ["-c", "import torch"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
+/** PyTorch's per-step milliseconds for the same configuration (OpenBLAS overrides unset). */
+async function timePyTorch(config: Config, steps: number): Promise<number[]> {
+  const { preset, batchSize } = config;
+  const env = { ...Deno.env.toObject() };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const depth = preset.encoder.arch.replace("resnet", "");
+  const args = [
+    PEER,
+    ...["--depth", depth, "--width", String(preset.encoder.width), "--stem", preset.encoder.stem],
+    ...["--batch", String(batchSize), "--size", String(preset.inputShape[0])],
+    ...["--hidden", String(preset.projector.hidden), "--proj", String(preset.projector.out)],
+    ...[
+      "--min-scale",
+      String(preset.views[0].crop.scale[0]),
+      "--steps",
+      String(steps),
+      "--threads",
+      "2",
+    ],
+  ];
+  const out = await new Deno.Command(PYTHON, {
+    args,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`PyTorch peer failed:\n${new TextDecoder().decode(out.stderr)}`);
+  }
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]).ms;
+}
+
+const fmt = (x: number, digits = 1) => x.toFixed(digits);
+
+/** Runs the whole bench and returns its figures (also printed). */
+export async function run(argv: string[] = []): Promise<Record<string, unknown>> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      pairs: { type: "string", default: "5" },
+      steps: { type: "string", default: "5" },
+      backends: { type: "string" },
+      quick: { type: "boolean", default: false },
+    },
+  });
+  const pairs = Number(values.pairs);
+  const steps = Number(values.steps);
+  const adapter = await gpuAdapter();
+  const backends = (values.backends?.split(",") ??
+    (adapter && !adapter.software ? ["webgpu", "wasm"] : ["wasm"])) as BackendName[];
+  const torch = await hasPyTorch();
+  if (!torch) {
+    console.log(
+      `PyTorch not found at ${PYTHON} (apt-get install python3-torch): reporting ours alone`,
+    );
+  }
+
+  const main: Config[] = [
+    { name: "fashion-mnist preset", preset: fashionMnist, batchSize: 256 },
+    { name: "resnet18 small w0.5", preset: withWidth(fashionMnist, 0.5), batchSize: 256 },
+  ];
+  const results: Record<string, unknown>[] = [];
+  for (const backend of backends) {
+    await useBackend(backend);
+    for (const config of values.quick ? main.slice(0, 1) : main) {
+      const flops = await stepFlops(config);
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      const ratios: number[] = [];
+      let last: OursResult | undefined;
+      for (let p = 0; p < (torch ? pairs : 1); p++) {
+        last = await timeOurs(config, steps);
+        ours.push(median(last.msPerStep));
+        if (torch) {
+          theirs.push(median(await timePyTorch(config, steps)));
+          ratios.push(ours[p] / theirs[p]);
+        }
+        const pair = torch ? ` | PyTorch ${fmt(theirs[p])} ms | ratio ${fmt(ratios[p], 2)}` : "";
+        console.log(`${backend} ${config.name} pair ${p + 1}: ours ${fmt(ours[p])} ms${pair}`);
+      }
+      const ms = median(ours);
+      const row = {
+        backend,
+        config: config.name,
+        batchSize: config.batchSize,
+        msPerStep: ms,
+        imagesPerSecond: (config.batchSize * 1000) / ms,
+        gflopPerStep: flops / 1e9,
+        gflopPerSecond: flops / 1e6 / ms,
+        peakRssMiB: last!.peakRssMiB,
+        tensors: { afterWarmup: last!.tensorsAfterWarmup, atEnd: last!.tensorsAtEnd },
+        pytorchMsPerStep: torch ? median(theirs) : null,
+        ratioToPyTorch: torch ? median(ratios) : null,
+        pairs: torch ? ratios.length : 0,
+      };
+      results.push(row);
+    }
+  }
+
+  const sweep: Record<string, unknown>[] = [];
+  if (!values.quick) {
+    await useBackend(backends[backends.length - 1]);
+    for (const batchSize of [64, 128, 256, 512]) {
+      const r = await timeOurs(
+        { name: "batch sweep", preset: withWidth(fashionMnist, 0.5), batchSize },
+        3,
+        1,
+      );
+      sweep.push({ width: 0.5, batchSize, msPerStep: median(r.msPerStep) });
+    }
+    for (const width of [0.25, 0.5, 1.0]) {
+      const r = await timeOurs(
+        { name: "width sweep", preset: withWidth(fashionMnist, width), batchSize: 256 },
+        3,
+        1,
+      );
+      sweep.push({ width, batchSize: 256, msPerStep: median(r.msPerStep) });
+    }
+  }
+
+  console.log(
+    "\nbackend | config | batch | ms/step | images/s | GFLOP/s | peak RSS MiB | PyTorch ms | ours/PyTorch",
+  );
+  for (const r of results as Record<string, number & string>[]) {
+    console.log(
+      [
+        r.backend,
+        r.config,
+        r.batchSize,
+        fmt(r.msPerStep),
+        fmt(r.imagesPerSecond, 0),
+        fmt(r.gflopPerSecond, 2),
+        fmt(r.peakRssMiB, 0),
+        r.pytorchMsPerStep === null ? "-" : fmt(r.pytorchMsPerStep),
+        r.ratioToPyTorch === null ? "-" : `${fmt(r.ratioToPyTorch, 2)}x (median of ${r.pairs})`,
+      ].join(" | "),
+    );
+  }
+  if (sweep.length) {
+    console.log("\nwidth | batch | ms/step");
+    for (const s of sweep as Record<string, number>[]) {
+      console.log(`${s.width} | ${s.batchSize} | ${fmt(s.msPerStep)}`);
+    }
+  }
+  return { results, sweep, cores: navigator.hardwareConcurrency, date: new Date().toISOString() };
+}
+
+if (import.meta.main) {
+  const figures = await run(Deno.args);
+  const out = new URL("./results/byol_step.json", import.meta.url);
+  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+  await Deno.writeTextFile(out, JSON.stringify(figures, null, 2) + "\n");
+  console.log(`\nwrote ${out.pathname}`);
+}

@@ -1,0 +1,209 @@
+/**
+ * Finding MNIST-style IDX datasets (Fashion-MNIST, MNIST): an explicit directory (a CLI's
+ * `--data DIR`), then `$FASHION_MNIST_DIR` / `$MNIST_DIR`, then `./data/<name>`, then system
+ * directories (Debian's `dataset-fashion-mnist` installs `/usr/share/datasets/fashion-mnist`),
+ * and failing all of these a download from the official location into `./data/<name>`, each file
+ * verified by SHA-256. When everything fails, the error lists every place tried and why.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { ImageDataset } from "../dataset.ts";
+import {
+  FASHION_MNIST,
+  type IdxDatasetSpec,
+  type IdxFileSpec,
+  MNIST,
+  type Split,
+} from "../idx_specs.ts";
+import { loadIdx } from "./idx_files.ts";
+import { downloadVerified, sha256Hex } from "./download.ts";
+import type { ProgressSink } from "./progress.ts";
+
+/** Options for {@link loadIdxDataset}. */
+export interface LoadIdxDatasetOptions {
+  /** `train` or `test`. */
+  readonly split: Split;
+  /** A directory given explicitly (e.g. a CLI's `--data DIR`), tried first. */
+  readonly dir?: string;
+  /** Directory that holds `<name>/` and receives downloads (default `data`). */
+  readonly dataRoot?: string;
+  /** Replaces the spec's system directories. */
+  readonly systemDirs?: readonly string[];
+  /** Replaces the spec's download locations (e.g. a local mirror). */
+  readonly baseUrls?: readonly string[];
+  /** Whether to download when no directory has the files (default true). */
+  readonly download?: boolean;
+  /** Where download progress and notes on skipped directories go (default `Deno.stderr`). */
+  readonly sink?: ProgressSink;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** The path of `file` in `dir`, compressed or not, or null. */
+async function findFile(dir: string, file: IdxFileSpec): Promise<string | null> {
+  for (const name of [file.name, file.name.replace(/\.gz$/, "")]) {
+    if (await exists(join(dir, name))) return join(dir, name);
+  }
+  return null;
+}
+
+async function loadFromDir(spec: IdxDatasetSpec, split: Split, dir: string): Promise<ImageDataset> {
+  if (!(await exists(dir))) throw new Error("directory not found");
+  const { images, labels } = spec.files[split];
+  const [imagePath, labelPath] = [await findFile(dir, images), await findFile(dir, labels)];
+  const missing = [[images, imagePath], [labels, labelPath]].filter(([, p]) => p === null)
+    .map(([f]) => (f as IdxFileSpec).name);
+  if (missing.length > 0) throw new Error(`missing ${missing.join(" and ")}`);
+  const dataset = await loadIdx({
+    images: imagePath!,
+    labels: labelPath!,
+    classNames: spec.classNames,
+  });
+  const expected = spec.shapes[split];
+  const [n, h, w, c] = dataset.shape;
+  if (n !== expected[0] || h !== expected[1] || w !== expected[2] || c !== 1) {
+    throw new Error(
+      `${imagePath}: has ${n} images of ${h}x${w}x${c}, expected ${spec.title} ${split}: ` +
+        `${expected[0]} images of ${expected[1]}x${expected[2]}x1`,
+    );
+  }
+  return { ...dataset, source: `${dir} (${split})` };
+}
+
+async function download(
+  spec: IdxDatasetSpec,
+  split: Split,
+  dest: string,
+  baseUrls: readonly string[],
+  sink: ProgressSink | undefined,
+): Promise<void> {
+  for (const file of [spec.files[split].images, spec.files[split].labels]) {
+    const path = join(dest, file.name);
+    if (await exists(path) && await sha256Hex(await Deno.readFile(path)) === file.sha256) continue;
+    const failures: string[] = [];
+    let ok = false;
+    for (const base of baseUrls) {
+      try {
+        await downloadVerified({
+          url: base + file.name,
+          dest: path,
+          sha256: file.sha256,
+          sink,
+        });
+        ok = true;
+        break;
+      } catch (err) {
+        failures.push((err as Error).message);
+      }
+    }
+    if (!ok) throw new Error(failures.join("; ") || "no download location configured");
+  }
+}
+
+/**
+ * Loads one split of an IDX dataset from the first place that has it (see the module doc),
+ * downloading it into `<dataRoot>/<name>` as a last resort. Throws one error listing every place
+ * tried and why each failed, and how to provide the data. Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * const train = await loadIdxDataset(FASHION_MNIST, { split: "train", dir: args.data });
+ * ```
+ */
+export async function loadIdxDataset(
+  spec: IdxDatasetSpec,
+  options: LoadIdxDatasetOptions,
+): Promise<ImageDataset> {
+  const { split, dataRoot = "data", download: allowDownload = true, sink } = options;
+  if (split !== "train" && split !== "test") {
+    throw new Error(`loadIdxDataset: split must be "train" or "test", got "${split}"`);
+  }
+  const candidates: { label: string; dir: string | null; why?: string }[] = [];
+  if (options.dir !== undefined) {
+    candidates.push({ label: `directory ${options.dir}`, dir: options.dir });
+  }
+  let fromEnv: string | undefined;
+  let envProblem = "not set";
+  try {
+    fromEnv = Deno.env.get(spec.envVar) || undefined;
+  } catch (err) {
+    envProblem = `cannot be read (${(err as Error).message})`;
+  }
+  candidates.push(
+    fromEnv
+      ? { label: `$${spec.envVar}=${fromEnv}`, dir: fromEnv }
+      : { label: `$${spec.envVar}`, dir: null, why: envProblem },
+  );
+  const home = join(dataRoot, spec.name);
+  candidates.push({ label: home, dir: home });
+  for (const dir of options.systemDirs ?? spec.systemDirs) candidates.push({ label: dir, dir });
+  const tried: string[] = [];
+  // A directory the user named that does not work gets a note now, whatever works later.
+  const named = new Set([options.dir, fromEnv].filter((d) => d !== undefined));
+  const note = (text: string) => (sink ?? Deno.stderr).writeSync(new TextEncoder().encode(text));
+  for (const { label, dir, why } of candidates) {
+    if (dir === null) {
+      tried.push(`${label}: ${why}`);
+      continue;
+    }
+    try {
+      return await loadFromDir(spec, split, dir);
+    } catch (err) {
+      tried.push(`${label}: ${(err as Error).message}`);
+      if (named.has(dir)) note(`${spec.title}: skipping ${label}: ${(err as Error).message}\n`);
+    }
+  }
+  const baseUrls = options.baseUrls ?? spec.baseUrls;
+  if (!allowDownload) {
+    tried.push("download: not attempted (download disabled)");
+  } else {
+    try {
+      await download(spec, split, home, baseUrls, sink);
+      return await loadFromDir(spec, split, home);
+    } catch (err) {
+      tried.push(`download into ${home}: ${(err as Error).message}`);
+    }
+  }
+  const { images, labels } = spec.files[split];
+  throw new Error(
+    `${spec.title} (${split}) could not be loaded. Tried, in order:\n` +
+      tried.map((line, i) => `  ${i + 1}. ${line}`).join("\n") +
+      `\nProvide ${images.name} and ${labels.name} (gzip or not) in a directory passed as ` +
+      `--data DIR or $${spec.envVar}, or put them in ${home}` +
+      (spec.installHint ? `, or ${spec.installHint}` : "") +
+      (baseUrls.length > 0 ? `, or allow the download from ${baseUrls.join(" or ")}` : "") + ".",
+  );
+}
+
+/**
+ * Loads a Fashion-MNIST split (see {@link loadIdxDataset} for where it looks). Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * const train = await loadFashionMnist({ split: "train" });
+ * ```
+ */
+export function loadFashionMnist(options: LoadIdxDatasetOptions): Promise<ImageDataset> {
+  return loadIdxDataset(FASHION_MNIST, options);
+}
+
+/**
+ * Loads an MNIST split (see {@link loadIdxDataset} for where it looks). Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * const test = await loadMnist({ split: "test", dir: "/data/mnist" });
+ * ```
+ */
+export function loadMnist(options: LoadIdxDatasetOptions): Promise<ImageDataset> {
+  return loadIdxDataset(MNIST, options);
+}

@@ -1,0 +1,201 @@
+/**
+ * Registers this framework's kernels for tfjs's wasm backend: the convolution gradients it lacks
+ * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`,
+ * `DepthwiseConv2dNativeBackpropInput`), a faster `Conv2DBackpropInput`, a `MaxPoolGrad` that
+ * routes gradients correctly, faster `Tile`, `Sum` and `Mean` (batch norm and its gradient), and
+ * matMul kernels that avoid its slow transposed-operand path.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { conv2dFilterGrad } from "./conv2d_filter_grad.ts";
+import { conv2dInputGrad } from "./conv2d_input_grad.ts";
+import { depthwiseConv2dFilterGrad, depthwiseConv2dInputGrad } from "./depthwise_grad.ts";
+import { assertNhwcUndilated, type ConvGradOptions } from "./geometry.ts";
+import { asTensor, asTensor4D } from "./kernel_inputs.ts";
+import { untransposedMatMul } from "./matmul.ts";
+import { maxPoolGrad, type MaxPoolGradOptions } from "./max_pool_grad.ts";
+import { poolingReduction } from "./reduce.ts";
+import { tileByBroadcast } from "./tile.ts";
+
+const BACKEND = "wasm";
+
+/** Marks kernel functions registered here, so registering again (even from a second copy of
+ * this module) recognises them. */
+const OURS = Symbol.for("byol-tfjs.wasm-kernel");
+
+type Shape4 = [number, number, number, number];
+
+interface ConvKernelAttrs extends ConvGradOptions {
+  readonly dataFormat?: string;
+  readonly dilations?: number | readonly number[];
+  readonly filterShape?: Shape4;
+  readonly inputShape?: Shape4;
+}
+
+/** The attributes of a convolution-gradient kernel call, checked for what the kernels support. */
+function convAttrs(what: string, attrs: tf.NamedAttrMap | undefined): ConvKernelAttrs {
+  const a = (attrs ?? {}) as unknown as ConvKernelAttrs;
+  assertNhwcUndilated(what, a);
+  return a;
+}
+
+function requiredShape(what: string, name: string, shape: Shape4 | undefined): Shape4 {
+  if (shape === undefined || shape.length !== 4) {
+    throw new Error(`${what}: attribute ${name} must be a 4-element shape, got ${shape}`);
+  }
+  return shape;
+}
+
+type Conv = "conv2d" | "depthwise";
+
+function filterGradKernel(kind: Conv): tf.KernelFunc {
+  const what = kind === "conv2d" ? tf.Conv2DBackpropFilter : tf.DepthwiseConv2dNativeBackpropFilter;
+  const grad = kind === "conv2d" ? conv2dFilterGrad : depthwiseConv2dFilterGrad;
+  return ({ inputs, attrs, backend }) => {
+    const a = convAttrs(what, attrs);
+    const filterShape = requiredShape(what, "filterShape", a.filterShape);
+    const kernelBackend = backend as tf.KernelBackend;
+    return tf.tidy(() =>
+      grad(
+        asTensor4D(what, "x", inputs.x, kernelBackend),
+        asTensor4D(what, "dy", inputs.dy, kernelBackend),
+        { filterShape, strides: a.strides, pad: a.pad, dimRoundingMode: a.dimRoundingMode },
+      )
+    );
+  };
+}
+
+function inputGradKernel(kind: Conv): tf.KernelFunc {
+  const what = kind === "conv2d" ? tf.Conv2DBackpropInput : tf.DepthwiseConv2dNativeBackpropInput;
+  const grad = kind === "conv2d" ? conv2dInputGrad : depthwiseConv2dInputGrad;
+  return ({ inputs, attrs, backend }) => {
+    const a = convAttrs(what, attrs);
+    const inputShape = requiredShape(what, "inputShape", a.inputShape);
+    const kernelBackend = backend as tf.KernelBackend;
+    return tf.tidy(() =>
+      grad(
+        asTensor4D(what, "dy", inputs.dy, kernelBackend),
+        asTensor4D(what, "filter", inputs.filter, kernelBackend),
+        { inputShape, strides: a.strides, pad: a.pad, dimRoundingMode: a.dimRoundingMode },
+      )
+    );
+  };
+}
+
+function maxPoolGradKernel(): tf.KernelFunc {
+  const what = tf.MaxPoolGrad;
+  return ({ inputs, attrs, backend }) => {
+    const a = (attrs ?? {}) as unknown as MaxPoolGradOptions;
+    const kernelBackend = backend as tf.KernelBackend;
+    return tf.tidy(() =>
+      maxPoolGrad(
+        asTensor4D(what, "dy", inputs.dy, kernelBackend),
+        asTensor4D(what, "input", inputs.input, kernelBackend),
+        a,
+      )
+    );
+  };
+}
+
+/**
+ * A kernel with input `x` that runs `fast` when it applies (returns a tensor) and the wasm
+ * backend's own kernel otherwise.
+ */
+function withFastPath(
+  builtin: tf.KernelFunc,
+  fast: (x: tf.Tensor, attrs: tf.NamedAttrMap) => tf.Tensor | null,
+): tf.KernelFunc {
+  return ({ inputs, attrs, backend }) => {
+    const info = inputs.x;
+    if (info === undefined) return builtin({ inputs, attrs, backend });
+    const x = asTensor(info, backend as tf.KernelBackend);
+    try {
+      return fast(x, attrs ?? {}) ?? builtin({ inputs, attrs, backend });
+    } finally {
+      if (x !== info) x.dispose();
+    }
+  };
+}
+
+const tile = (x: tf.Tensor, attrs: tf.NamedAttrMap) =>
+  Array.isArray(attrs.reps) ? tileByBroadcast(x, attrs.reps as number[]) : null;
+
+const reduction = (mean: boolean) => (x: tf.Tensor, attrs: tf.NamedAttrMap) =>
+  poolingReduction(x, {
+    axis: attrs.axis as number | number[] | null | undefined,
+    keepDims: attrs.keepDims === true,
+    mean,
+  });
+
+/** Each kernel and how to make ours from the wasm backend's own one (absent for new kernels). */
+const KERNELS: readonly {
+  readonly name: string;
+  readonly make: (builtin: tf.KernelConfig | undefined) => tf.KernelFunc | undefined;
+}[] = [
+  { name: tf.Conv2DBackpropFilter, make: () => filterGradKernel("conv2d") },
+  { name: tf.Conv2DBackpropInput, make: () => inputGradKernel("conv2d") },
+  { name: tf.DepthwiseConv2dNativeBackpropFilter, make: () => filterGradKernel("depthwise") },
+  { name: tf.DepthwiseConv2dNativeBackpropInput, make: () => inputGradKernel("depthwise") },
+  { name: tf.MaxPoolGrad, make: maxPoolGradKernel },
+  { name: tf.Tile, make: (b) => b && withFastPath(b.kernelFunc, tile) },
+  { name: tf.Sum, make: (b) => b && withFastPath(b.kernelFunc, reduction(false)) },
+  { name: tf.Mean, make: (b) => b && withFastPath(b.kernelFunc, reduction(true)) },
+  { name: tf.BatchMatMul, make: (b) => b && untransposedMatMul(b.kernelFunc) },
+  { name: tf._FusedMatMul, make: (b) => b && untransposedMatMul(b.kernelFunc) },
+];
+
+const builtins = new Map<string, tf.KernelConfig>();
+
+function isOurs(config: tf.KernelConfig | undefined): boolean {
+  return config !== undefined && OURS in config.kernelFunc;
+}
+
+/**
+ * Registers this framework's wasm kernels in place of (or in addition to) the wasm backend's
+ * own; calling it again does nothing. `useBackend` calls it, so code that selects the backend
+ * through it never needs to.
+ *
+ * @example
+ * ```ts
+ * registerWasmKernels();
+ * await tf.setBackend("wasm");
+ * const dw = tf.grad((w: tf.Tensor4D) => tf.conv2d(x, w, 1, "same").sum())(w);
+ * ```
+ */
+export function registerWasmKernels(): void {
+  for (const { name, make } of KERNELS) {
+    const existing = tf.getKernel(name, BACKEND);
+    if (isOurs(existing)) continue;
+    const kernelFunc = make(existing);
+    if (kernelFunc === undefined) continue;
+    Object.defineProperty(kernelFunc, OURS, { value: true });
+    if (existing !== undefined) {
+      builtins.set(name, existing);
+      tf.unregisterKernel(name, BACKEND);
+    }
+    // The wasm backend binds its C++ entry points in setupFunc; keep it so the builtin this
+    // kernel replaces (and may call) still gets bound when the backend starts.
+    tf.registerKernel({
+      kernelName: name,
+      backendName: BACKEND,
+      kernelFunc,
+      setupFunc: existing?.setupFunc,
+      disposeFunc: existing?.disposeFunc,
+    });
+  }
+}
+
+/**
+ * The wasm backend's own kernel that {@link registerWasmKernels} replaced, or `undefined` when it
+ * replaced none of that name; for benchmarks and tests that compare against it.
+ *
+ * @example
+ * ```ts
+ * const builtin = builtinWasmKernel("Conv2DBackpropInput");
+ * ```
+ */
+export function builtinWasmKernel(kernelName: string): tf.KernelConfig | undefined {
+  return builtins.get(kernelName);
+}

@@ -1,0 +1,98 @@
+/**
+ * The layer abstraction: a layer is a pair of pure functions, `init` and `apply` (as Haiku's
+ * transformed functions or Equinox's modules split into parameters and code). Parameters and
+ * state are explicit trees of tensors that the caller owns and threads through.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Key } from "../random.ts";
+import type { Tree } from "../tree.ts";
+
+/** A per-example shape: a tensor's shape without its leading batch dimension (NHWC images). */
+export type Shape = readonly number[];
+
+/** Options for {@link Layer.init}. */
+export interface InitOptions {
+  /** Where the layer sits in the model (`encoder/stem/conv`), for error messages. */
+  readonly path?: string;
+}
+
+/** Options for {@link Layer.apply}. */
+export interface ApplyOptions {
+  /** Training mode: batch statistics in batch norm, active dropout. Default `false`. */
+  readonly training?: boolean;
+  /** Randomness for stochastic layers (dropout); needed only when they are active. */
+  readonly key?: Key;
+  /** Where the layer sits in the model (`encoder/stem/conv`), for error messages. */
+  readonly path?: string;
+}
+
+/** What {@link Layer.init} returns. */
+export interface Initialized<P, S> {
+  /** The trainable parameters. */
+  readonly params: P;
+  /** The non-trainable state (batch-norm running statistics), `null` for stateless layers. */
+  readonly state: S;
+  /** The per-example shape of the layer's output. */
+  readonly outputShape: Shape;
+}
+
+/** What {@link Layer.apply} returns: the output and the new state. */
+export interface Applied<S> {
+  /** The output batch, a fresh tensor for the caller to dispose. */
+  readonly y: tf.Tensor;
+  /** The new state, fresh tensors for the caller to dispose (the old state stays valid). */
+  readonly state: S;
+}
+
+/**
+ * A layer: pure `init` and `apply` functions over explicit parameter and state trees.
+ *
+ * `init(key, inputShape)` creates parameters and state for inputs of the given per-example
+ * shape and reports the output shape. `apply(params, state, x, options)` runs the layer on a
+ * batch; it consumes nothing (its inputs stay valid and unchanged) and returns fresh tensors
+ * only: `y` and every tensor of the returned state are the caller's to dispose, and never alias
+ * `x`, `params` or `state`. A training step therefore disposes the old state and keeps the new.
+ *
+ * @typeParam P The parameter tree, e.g. `{ w: tf.Tensor2D; b: tf.Tensor1D }`.
+ * @typeParam S The state tree (batch-norm running statistics), `null` for stateless layers.
+ */
+export interface Layer<P extends Tree = Tree, S extends Tree = Tree> {
+  /** Creates the parameters and state for a per-example input shape. Consumes nothing. */
+  init(key: Key, inputShape: Shape, options?: InitOptions): Initialized<P, S>;
+  /** Runs the layer on a batch `x`. Consumes nothing; returns fresh tensors. */
+  apply(params: P, state: S, x: tf.Tensor, options?: ApplyOptions): Applied<S>;
+}
+
+/** The parameter tree type of a layer. */
+export type ParamsOf<L> = L extends Layer<infer P, Tree> ? P : never;
+
+/** The state tree type of a layer. */
+export type StateOf<L> = L extends Layer<Tree, infer S> ? S : never;
+
+/** A layer with neither parameters nor state, such as `relu`. */
+export type StatelessLayer = Layer<null, null>;
+
+/**
+ * The number of scalar parameters in a tree: the total size of its tensor leaves (numbers and
+ * booleans count one each). Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * const { params } = linear({ units: 10 }).init(random.key(0), [784]);
+ * countParams(params); // 7850
+ * ```
+ */
+export function countParams(params: Tree<tf.Tensor | number | boolean>): number {
+  let n = 0;
+  const visit = (t: unknown): void => {
+    if (t === null) return;
+    if (t instanceof tf.Tensor) n += t.size;
+    else if (typeof t === "number" || typeof t === "boolean") n += 1;
+    else if (Array.isArray(t)) t.forEach(visit);
+    else Object.values(t as Record<string, unknown>).forEach(visit);
+  };
+  visit(params);
+  return n;
+}

@@ -1,0 +1,126 @@
+/**
+ * Pooling layers on NHWC inputs: windowed max and average pooling, and global average pooling.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { checkInitShape, checkInput } from "./helpers.ts";
+import type { StatelessLayer } from "./layer.ts";
+import { checkPadding, type Padding, type Size2d, toPair, windowOutput } from "./spatial.ts";
+
+/** Options for {@link maxPool2d} and {@link avgPool2d}. */
+export interface Pool2dOptions {
+  /** Window size: one number for square windows, or `[height, width]`. */
+  readonly window: Size2d;
+  /** Stride (default: the window size, non-overlapping windows). */
+  readonly stride?: Size2d;
+  /** `valid` (default) or `same`. */
+  readonly padding?: Padding;
+}
+
+/**
+ * TensorFlow's `same` padding along one axis: `ceil(size / stride)` windows, with the padding
+ * split evenly and any odd one at the end. Also how many input positions each window covers.
+ */
+function samePadding(size: number, window: number, stride: number) {
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + window - size, 0);
+  const before = Math.floor(total / 2);
+  const counts = Float32Array.from({ length: out }, (_, i) => {
+    const start = i * stride - before;
+    return Math.min(start + window, size) - Math.max(start, 0);
+  });
+  return { pad: [before, total - before] as [number, number], counts };
+}
+
+/**
+ * Average pooling with `same` padding, averaging over the positions inside the input. tfjs's
+ * own `avgPool` computes that forward, but its gradient (cpu, wasm) divides every window by the
+ * full window size; so this pads explicitly, sums with a `valid` pool and divides by the counts,
+ * whose gradients are consistent everywhere.
+ */
+function avgPoolSame(x: tf.Tensor4D, window: [number, number], stride: [number, number]) {
+  const rows = samePadding(x.shape[1], window[0], stride[0]);
+  const cols = samePadding(x.shape[2], window[1], stride[1]);
+  return tf.tidy(() => {
+    const padded = tf.pad(x, [[0, 0], rows.pad, cols.pad, [0, 0]]);
+    const sums = tf.mul(tf.avgPool(padded, window, stride, "valid"), window[0] * window[1]);
+    const counts = tf.mul(
+      tf.tensor4d(rows.counts, [1, rows.counts.length, 1, 1]),
+      tf.tensor4d(cols.counts, [1, 1, cols.counts.length, 1]),
+    );
+    return tf.div(sums, counts);
+  });
+}
+
+function pool2d(
+  layer: "maxPool2d" | "avgPool2d",
+  options: Pool2dOptions,
+): StatelessLayer {
+  const window = toPair(layer, "window", options.window);
+  const stride = toPair(layer, "stride", options.stride ?? options.window);
+  const padding = options.padding ?? "valid";
+  checkPadding(layer, padding);
+  const pool = layer === "maxPool2d" ? tf.maxPool : tf.avgPool;
+  return {
+    init(_key, inputShape, { path } = {}) {
+      const [h, w] = windowOutput({ layer, path, inputShape, window, stride, padding });
+      return { params: null, state: null, outputShape: [h, w, inputShape[2]] };
+    },
+    apply(_params, _state, x, { path } = {}) {
+      checkInput(layer, path, x, [null, null, null, null]);
+      const x4 = x as tf.Tensor4D;
+      const y = layer === "avgPool2d" && padding === "same"
+        ? avgPoolSame(x4, window, stride)
+        : pool(x4, window, stride, padding);
+      return { y, state: null };
+    },
+  };
+}
+
+/**
+ * Max pooling over `window` positions of each channel; `same` padding never picks the padding.
+ * `apply` consumes nothing.
+ *
+ * @example
+ * ```ts
+ * const pool = maxPool2d({ window: 3, stride: 2, padding: "same" }); // the ResNet stem's pool
+ * ```
+ */
+export function maxPool2d(options: Pool2dOptions): StatelessLayer {
+  return pool2d("maxPool2d", options);
+}
+
+/**
+ * Average pooling over `window` positions of each channel; with `same` padding the average is
+ * over the positions inside the input. `apply` consumes nothing.
+ *
+ * @example
+ * ```ts
+ * const pool = avgPool2d({ window: 2 }); // [batch, 8, 8, c] -> [batch, 4, 4, c]
+ * ```
+ */
+export function avgPool2d(options: Pool2dOptions): StatelessLayer {
+  return pool2d("avgPool2d", options);
+}
+
+/**
+ * The mean over the spatial axes: `[batch, h, w, c]` to `[batch, c]`. A layer value; `apply`
+ * consumes nothing.
+ *
+ * @example
+ * ```ts
+ * const head = sequential({ pool: globalAvgPool, fc: linear({ units: 10 }) });
+ * ```
+ */
+export const globalAvgPool: StatelessLayer = {
+  init(_key, inputShape, { path } = {}) {
+    const expected = "[height, width, channels]";
+    checkInitShape({ layer: "globalAvgPool", path, inputShape, expected, ranks: [3] });
+    return { params: null, state: null, outputShape: [inputShape[2]] };
+  },
+  apply(_params, _state, x, { path } = {}) {
+    checkInput("globalAvgPool", path, x, [null, null, null, null]);
+    return { y: tf.mean(x, [1, 2]), state: null };
+  },
+};

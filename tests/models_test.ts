@@ -1,0 +1,136 @@
+// Models built from nn: parameter counts against torchvision, layouts, and forward passes.
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { useBackend } from "../lib/backend.ts";
+import * as nn from "../lib/nn/mod.ts";
+import * as random from "../lib/random.ts";
+import * as tree from "../lib/tree.ts";
+import { mlp, resnet18, resnet34, resnet50 } from "../models/mod.ts";
+
+Deno.test("ResNet-18 and ResNet-50 parameter counts equal torchvision's at 1000 classes", async () => {
+  await useBackend("cpu");
+  // The spatial size does not change the count; a small one keeps nothing else expensive.
+  for (const [build, expected] of [[resnet18, 11_689_512], [resnet50, 25_557_032]] as const) {
+    const { params, state, outputShape } = build({ classes: 1000 }).init(random.key(0), [
+      32,
+      32,
+      3,
+    ]);
+    assert.equal(nn.countParams(params), expected, build.name);
+    assert.deepEqual(outputShape, [1000]);
+    tree.dispose(params, state);
+  }
+});
+
+Deno.test("ResNet layout: torchvision names, bias-free convs, projections where shapes change", async () => {
+  await useBackend("cpu");
+  const { params, state, outputShape } = resnet18({ stem: "small", width: 0.25 }).init(
+    random.key(0),
+    [28, 28, 1],
+  );
+  assert.deepEqual(outputShape, [128], "pooled features without classes");
+  const paths = tree.paths(params);
+  assert.ok(paths.includes("stem/conv/w"));
+  assert.ok(!paths.some((p) => p.endsWith("conv/b") || /conv\d\/b$/.test(p)), "convs have no bias");
+  assert.ok(paths.includes("layer1/block0/main/conv1/w"));
+  assert.ok(!paths.some((p) => p.startsWith("layer1/block0/shortcut")), "layer1 keeps the shape");
+  assert.ok(paths.includes("layer2/block0/shortcut/conv/w"));
+  assert.ok(!paths.some((p) => p.startsWith("layer2/block1/shortcut")));
+  const p = params as {
+    stem: { conv: { w: tf.Tensor } };
+    layer2: { block0: { shortcut: { conv: { w: tf.Tensor } } } };
+  };
+  assert.deepEqual(p.stem.conv.w.shape, [3, 3, 1, 16], "small stem, width 0.25");
+  assert.deepEqual(p.layer2.block0.shortcut.conv.w.shape, [1, 1, 16, 32]);
+  assert.ok(tree.paths(state).includes("layer4/block1/main/bn2/variance"));
+  tree.dispose(params, state);
+
+  const wide = resnet50({ width: 0.1 }).init(random.key(0), [64, 64, 3]);
+  const widePaths = tree.paths(wide.params);
+  assert.ok(widePaths.includes("stem/bn/scale") && !widePaths.includes("stem/pool"));
+  assert.ok(widePaths.includes("layer1/block0/shortcut/conv/w"), "bottleneck expands in layer1");
+  const w = wide.params as { layer2: { block0: { main: { conv2: { w: tf.Tensor } } } } };
+  assert.deepEqual(w.layer2.block0.main.conv2.w.shape, [3, 3, 13, 13], "channels round(128 * 0.1)");
+  assert.deepEqual(wide.outputShape, [205], "round(2048 * 0.1) features");
+  tree.dispose(wide.params, wide.state);
+});
+
+Deno.test("ResNet options are checked", () => {
+  assert.throws(() => resnet18({ width: 0 }), /resnet18: width must be a positive number, got 0/);
+  assert.throws(() => resnet50({ classes: 2.5 }), /resnet50: classes must be a positive integer/);
+  assert.throws(
+    () => resnet34({ stem: "cifar" as "small" }),
+    /resnet34: stem must be "imagenet" or "small", got "cifar"/,
+  );
+});
+
+for (const [build, features] of [[resnet18, 128], [resnet34, 128], [resnet50, 512]] as const) {
+  Deno.test(`${build.name} (small stem, width 0.25) runs forward on wasm`, async () => {
+    await useBackend("wasm");
+    const model = build({ stem: "small", width: 0.25, classes: 10 });
+    const { params, state, outputShape } = model.init(random.key(0), [28, 28, 1]);
+    assert.deepEqual(outputShape, [10]);
+    const x = random.normal(random.key(1), [2, 28, 28, 1]);
+    const before = tf.memory().numTensors;
+    const train = model.apply(params, state, x, { training: true });
+    const evaluation = model.apply(params, train.state, x);
+    assert.deepEqual(train.y.shape, [2, 10]);
+    assert.deepEqual(evaluation.y.shape, [2, 10]);
+    const values = await evaluation.y.data();
+    assert.ok(values.every(Number.isFinite), "finite logits");
+    tree.dispose(train.y, train.state, evaluation.y, evaluation.state);
+    assert.equal(tf.memory().numTensors, before);
+    tree.dispose(params, state, x);
+
+    const encoder = build({ stem: "small", width: 0.25 });
+    const enc = encoder.init(random.key(0), [28, 28, 1]);
+    assert.deepEqual(enc.outputShape, [features]);
+    tree.dispose(enc.params, enc.state);
+  });
+}
+
+Deno.test("mlp: layout, fused relu, batch norm, and output", async () => {
+  await useBackend("cpu");
+  const plain = mlp({ hidden: [8, 6], out: 3 });
+  const a = plain.init(random.key(0), [5]);
+  assert.deepEqual(tree.paths(a.params), ["fc0/w", "fc0/b", "fc1/w", "fc1/b", "out/w", "out/b"]);
+  assert.equal(nn.countParams(a.params), 5 * 8 + 8 + 8 * 6 + 6 + 6 * 3 + 3);
+  assert.deepEqual(a.params.out.w.shape, [6, 3]);
+
+  // The fused relu gives what the unfused layers give.
+  const x = random.normal(random.key(1), [4, 5]);
+  const unfused = nn.sequential({
+    fc0: nn.linear({ units: 8 }),
+    act0: nn.relu,
+    fc1: nn.linear({ units: 6 }),
+    act1: nn.relu,
+    out: nn.linear({ units: 3 }),
+  });
+  const y1 = plain.apply(a.params, a.state, x).y;
+  const p = a.params as unknown as {
+    fc0: nn.LinearParams;
+    fc1: nn.LinearParams;
+    out: nn.LinearParams;
+  };
+  const y2 = unfused.apply(
+    { ...p, act0: null, act1: null },
+    { fc0: null, act0: null, fc1: null, act1: null, out: null },
+    x,
+  ).y;
+  assert.deepEqual(y1.dataSync(), y2.dataSync());
+
+  const projector = mlp({ hidden: [16], out: 4, batchNorm: true, activation: nn.gelu });
+  const b = projector.init(random.key(0), [5]);
+  assert.deepEqual(tree.paths(b.params), [
+    "fc0/w",
+    "fc0/b",
+    "bn0/scale",
+    "bn0/offset",
+    "out/w",
+    "out/b",
+  ]);
+  assert.deepEqual(tree.paths(b.state), ["bn0/mean", "bn0/variance"]);
+  const { y, state } = projector.apply(b.params, b.state, x, { training: true });
+  assert.deepEqual(y.shape, [4, 4]);
+  tree.dispose(a.params, x, y1, y2, b.params, b.state, y, state);
+});
