@@ -190,3 +190,46 @@ export type { Schedule } from "./lib/schedules.ts";
  * ```
  */
 export { cosineTau, ema } from "./lib/ema.ts";
+
+/**
+ * Evaluation of frozen representations: `extractFeatures`, `pixelFeatures`, the weighted kNN
+ * classifier `weightedKnn`, the `linearProbe` on standardised features, and `evaluate` for both.
+ *
+ * @example
+ * ```ts
+ * const encode = (x: tf.Tensor4D) => encoder.apply(params, state, x, { training: false }).y;
+ * const { knn, linear } = await evaluation.evaluate({ encode, train, test, key: random.key(0) });
+ * console.log(`kNN@20 ${knn.k20}, kNN@200 ${knn.k200}, linear ${linear?.testAccuracy}`);
+ * ```
+ */
+export * as evaluation from "./lib/eval/mod.ts";
+export type {
+  Encoder,
+  EvaluateResult,
+  FeatureSet,
+  KnnScore,
+  LinearProbeResult,
+} from "./lib/eval/mod.ts";
+
+/**
+ * Checkpoints in the safetensors format (tensor names are tree paths; structure and non-tensor
+ * leaves in the metadata): `saveCheckpoint`, `loadCheckpoint`, `latestCheckpoint`,
+ * `checkpointName`, `encodeSafetensors`, `decodeSafetensors`, ...
+ *
+ * @example
+ * ```ts
+ * await io.saveCheckpoint(`runs/a/${io.checkpointName(step)}`, { trees: { online }, metadata: { step } });
+ * const { trees } = await io.loadCheckpoint((await io.latestCheckpoint("runs/a"))!.path);
+ * ```
+ */
+export * as io from "./lib/io/mod.ts";
+
+/**
+ * SVG pictures of a run: `trainingCurves`, `lineChart`, `scatterPlot`, and `pca2`.
+ *
+ * @example
+ * ```ts
+ * const svg = plot.scatterPlot({ title: "PCA", points: await plot.pca2(features), labels, classNames });
+ * ```
+ */
+export * as plot from "./lib/plot/mod.ts";

@@ -1,6 +1,7 @@
 /**
  * Choosing the tfjs backend: WebGPU on a hardware GPU, else the wasm CPU path (with the gradient
- * kernels that tfjs's wasm backend lacks), or the reference `cpu` backend.
+ * kernels that tfjs's wasm backend lacks or runs slowly, see `lib/kernels/register.ts`), or the
+ * reference `cpu` backend.
  *
  * @module
  */
@@ -9,8 +10,8 @@ import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
 import { registerWasmKernels } from "./kernels/register.ts";
 
-// At import rather than in useBackend, so code that switches with tf.setBackend("wasm") also
-// gets the gradient kernels.
+// At import rather than in useBackend, so that code switching with tf.setBackend("wasm") also
+// gets the framework's wasm kernels.
 registerWasmKernels();
 
 /** A backend this framework runs on. */

@@ -1,16 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import {
-  advance,
-  ema,
-  nn,
-  optim,
-  random,
-  type Tree,
-  tree,
-  useBackend,
-  valueAndGrad,
-} from "../mod.ts";
+import { advance, ema, nn, optim, random, tree, useBackend, valueAndGrad } from "../mod.ts";
 import { byol, type ByolOptions, fromPreset, paper, regressionLoss } from "../models/byol/mod.ts";
 
 await useBackend("cpu");

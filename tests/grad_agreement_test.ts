@@ -77,6 +77,18 @@ function convCases(): GradCase[] {
     }
   }
   cases.push({
+    name: "fused conv2d 3x3 stride 2 same + bias, relu, x [2,7,8,3] -> 4",
+    shapes: [[2, 7, 8, 3], [3, 3, 3, 4], [4]],
+    f: (x, f, bias) =>
+      tf.fused.conv2d({
+        x: x as tf.Tensor4D,
+        filter: f as tf.Tensor4D,
+        strides: 2,
+        pad: "same",
+        bias,
+        activation: "relu",
+      }),
+  }, {
     name: "conv2d 3x2 strides [2,1] explicit pads, x [2,9,8,3] -> 4",
     shapes: [[2, 9, 8, 3], [3, 2, 3, 4]],
     f: (x, f) =>
@@ -290,6 +302,12 @@ Deno.test("wasm kernels reject what they do not support, saying what was expecte
   });
 });
 
+/** Tensor count, bytes and wasm buffers now. */
+function usage(): { tensors: number; bytes: number; buffers: number } {
+  const { numTensors, numBytes } = tf.memory();
+  return { tensors: numTensors, bytes: numBytes, buffers: tf.engine().backend.numDataIds() };
+}
+
 Deno.test("wasm gradients leak no tensors, bytes or backend buffers over repeated calls", async () => {
   await valuesOn("wasm", () => {
     const k = random.key(3);
@@ -297,20 +315,59 @@ Deno.test("wasm gradients leak no tensors, bytes or backend buffers over repeate
     const w = tf.tensor4d(random.normalArray(k, 3 * 3 * 3 * 4), [3, 3, 3, 4]);
     const d = tf.tensor4d(random.normalArray(k, 3 * 3 * 4 * 2), [3, 3, 4, 2]);
     const m = tf.tensor2d(random.normalArray(k, 72 * 6), [72, 6]);
+    // Every kernel lib/kernels replaces: conv and depthwise gradients, MaxPoolGrad, batch norm's
+    // Tile, Sum and Mean, and matMul with a transposed operand.
     const loss = (x: tf.Tensor, w: tf.Tensor, d: tf.Tensor, m: tf.Tensor) => {
       const h = tf.relu(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, "same"));
-      const g = tf.depthwiseConv2d(tf.maxPool(h, 3, 1, "same"), d as tf.Tensor4D, 1, "valid");
+      const { mean, variance } = tf.moments(h, [0, 1, 2]);
+      const normalized = tf.batchNorm(h, mean, variance, tf.zeros([4]), tf.ones([4]), 1e-3);
+      const g = tf.depthwiseConv2d(
+        tf.maxPool(normalized as tf.Tensor4D, 3, 1, "same"),
+        d as tf.Tensor4D,
+        1,
+        "valid",
+      );
       const flat = tf.reshape(g, [2, -1]);
       return tf.sum(tf.matMul(tf.matMul(flat, m, false, false), m, false, true));
     };
     const step = () => tf.dispose(tf.grads(loss)([x, w, d, m]));
     step();
-    const before = { ...tf.memory(), dataIds: tf.engine().backend.numDataIds() };
+    const before = usage();
     for (let i = 0; i < 5; i++) step();
-    const after = { ...tf.memory(), dataIds: tf.engine().backend.numDataIds() };
-    assert.equal(after.numTensors, before.numTensors, "tensors leaked");
-    assert.equal(after.numBytes, before.numBytes, "bytes leaked");
-    assert.equal(after.dataIds, before.dataIds, "wasm buffers leaked");
+    assert.deepEqual(usage(), before);
+    return [];
+  });
+});
+
+Deno.test("wasm kernels called with bare TensorInfos keep their inputs alive", async () => {
+  await valuesOn("wasm", () => {
+    const x = tf.ones([1, 4, 4, 2]);
+    const dy = tf.ones([1, 4, 4, 3]);
+    const bare = (t: tf.Tensor): tf.TensorInfo => ({
+      dataId: t.dataId,
+      shape: t.shape,
+      dtype: t.dtype,
+    });
+    const before = usage();
+    const calls: [string, tf.NamedTensorInfoMap, tf.NamedAttrMap][] = [
+      [tf.Conv2DBackpropFilter, { x: bare(x), dy: bare(dy) }, {
+        strides: 1,
+        pad: "same",
+        dataFormat: "NHWC",
+        filterShape: [3, 3, 2, 3],
+      }],
+      [tf.Tile, { x: bare(x) }, { reps: [2, 1, 1, 1] }],
+      [tf.BatchMatMul, { a: bare(x), b: bare(x) }, { transposeA: false, transposeB: true }],
+    ];
+    for (const [name, inputs, attrs] of calls) {
+      const kernel = tf.getKernel(name, "wasm");
+      assert.ok(kernel, name);
+      // Kernels composed of ops return tensors; the builtins they fall back to, bare outputs.
+      const out = kernel.kernelFunc({ inputs, attrs, backend: tf.backend() }) as tf.TensorInfo;
+      (out instanceof tf.Tensor ? out : tf.engine().makeTensorFromTensorInfo(out)).dispose();
+    }
+    assert.deepEqual(usage(), before);
+    assert.deepEqual(Array.from(x.dataSync()), new Array(32).fill(1));
     return [];
   });
 });

@@ -64,7 +64,7 @@ export function parseCifarMeta(text: string, source: string): string[] {
 export function parseCifarBatches(
   files: readonly CifarBatchFile[],
   classNames: readonly string[] = CIFAR10_CLASSES,
-  source = files.map((f) => f.name).join(", "),
+  source: string = files.map((f) => f.name).join(", "),
 ): ImageDataset {
   for (const { name, bytes } of files) {
     if (bytes.length === 0 || bytes.length % CIFAR_RECORD_BYTES !== 0) {

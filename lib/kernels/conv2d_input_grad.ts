@@ -1,6 +1,7 @@
 /**
- * The input gradient of a 2-D convolution as one forward convolution of `dy`, so it runs on
- * XNNPACK's fast convolution on wasm (whose own `Conv2DBackpropInput` is about 10x slower).
+ * The input gradient of a 2-D convolution as forward convolutions of `dy` (one per stride phase),
+ * so it runs on XNNPACK's fast convolution on wasm (whose own `Conv2DBackpropInput` is about 10x
+ * slower).
  *
  * @module
  */

@@ -105,10 +105,10 @@ export function assertNhwcUndilated(
 }
 
 /**
- * Along one spatial axis, the part of the input a strided window touches: `[start, size)` of the
- * input is read (rows outside it only ever meet zero taps of the gradient), and `padBefore` /
- * `padAfter` extend it so that a stride-1 convolution dilated by `stride` with a kernel of
- * `outSize` taps yields exactly `filterSize` outputs.
+ * Along one spatial axis, the part of the input the windows read: rows `[start, start + size)`
+ * (no window reaches the others), and the `padBefore` / `padAfter` zero rows that extend it so
+ * that a stride-1 convolution dilated by `stride` with a kernel of `outSize` taps yields exactly
+ * `filterSize` outputs.
  */
 export interface WindowSpan {
   readonly start: number;

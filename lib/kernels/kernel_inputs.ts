@@ -6,10 +6,10 @@
 import * as tf from "@tensorflow/tfjs";
 
 /**
- * The kernel input `info` as a tensor, for use inside `tf.tidy`. The engine passes tensors, which
- * are returned as they are; a bare `TensorInfo` (another kernel calling this one) is wrapped in a
- * tensor that holds its own reference to the data, so the tidy that disposes the wrapper leaves
- * the caller's data alive.
+ * The kernel input `info` as a tensor. The engine passes tensors, which are returned as they
+ * are; a bare `TensorInfo` (another kernel calling this one) is wrapped in a new tensor that
+ * holds its own reference to the data, so disposing the wrapper (or the `tf.tidy` it was made
+ * in) leaves the caller's data alive.
  *
  * Consumes nothing.
  */
@@ -19,7 +19,11 @@ export function asTensor(info: tf.TensorInfo, backend: tf.KernelBackend): tf.Ten
   return tf.engine().makeTensorFromTensorInfo(info, backend);
 }
 
-/** `asTensor` for a rank-4 input, with an error naming the kernel and input when it is not. */
+/**
+ * {@link asTensor} for a rank-4 input, with an error naming the kernel and input when it is not.
+ *
+ * Consumes nothing.
+ */
 export function asTensor4D(
   what: string,
   name: string,

@@ -154,8 +154,8 @@ function isOurs(config: tf.KernelConfig | undefined): boolean {
 
 /**
  * Registers this framework's wasm kernels in place of (or in addition to) the wasm backend's
- * own; calling it again does nothing. `useBackend` calls it, so code that selects the backend
- * through it never needs to.
+ * own; calling it again does nothing. Importing `lib/backend.ts` calls it, so code that uses the
+ * framework never needs to.
  *
  * @example
  * ```ts

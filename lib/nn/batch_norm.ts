@@ -5,7 +5,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkInitShape, checkInput, initParam, tidyApplied, where } from "./helpers.ts";
+import { batchNormTraining } from "./batch_norm_train.ts";
+import { checkInitShape, checkInput, initParam, where } from "./helpers.ts";
 import { type Initializer, ones, zeros } from "./initializers.ts";
 import type { Layer } from "./layer.ts";
 
@@ -38,7 +39,7 @@ export interface BatchNormOptions {
  * every axis but the last) and returns running statistics updated by the momentum rule
  * `running = momentum * running + (1 - momentum) * batch`, using the biased batch variance as
  * Flax and Haiku do (PyTorch uses the unbiased one for its running variance). Evaluation
- * normalises with the running statistics and returns them unchanged (as fresh tensors). Running
+ * normalises with the running statistics and returns the state as it is (the same tensors). Running
  * statistics start at mean 0, variance 1. `apply` consumes nothing.
  *
  * @example
@@ -79,7 +80,7 @@ export function batchNorm(
       checkInput(layer, path, x, x.rank === 2 ? [null, channels] : [null, null, null, channels]);
       if (!training) {
         const y = tf.batchNorm(x, state.mean, state.variance, params.offset, params.scale, eps);
-        return { y, state: { mean: tf.clone(state.mean), variance: tf.clone(state.variance) } };
+        return { y, state };
       }
       if (x.shape[0] === 1 && x.rank === 2) {
         throw new Error(
@@ -87,16 +88,17 @@ export function batchNorm(
             `one on a 2-D input`,
         );
       }
-      return tidyApplied(() => {
-        const { mean, variance } = tf.moments(x, x.rank === 2 ? [0] : [0, 1, 2]);
-        const y = tf.batchNorm(x, mean, variance, params.offset, params.scale, eps);
-        const update = (running: tf.Tensor1D, batch: tf.Tensor) =>
-          tf.add(tf.mul(running, momentum), tf.mul(batch, 1 - momentum)) as tf.Tensor1D;
-        return {
-          y,
-          state: { mean: update(state.mean, mean), variance: update(state.variance, variance) },
-        };
+      const { y, mean, variance } = batchNormTraining(x, params.scale, params.offset, {
+        eps,
+        relu: false,
       });
+      const update = (running: tf.Tensor1D, batch: tf.Tensor1D) =>
+        tf.tidy(() =>
+          tf.add(tf.mul(running, momentum), tf.mul(batch, 1 - momentum)) as tf.Tensor1D
+        );
+      const next = { mean: update(state.mean, mean), variance: update(state.variance, variance) };
+      tf.dispose([mean, variance]);
+      return { y, state: next };
     },
   };
 }

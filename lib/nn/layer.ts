@@ -42,7 +42,10 @@ export interface Initialized<P, S> {
 export interface Applied<S> {
   /** The output batch, a fresh tensor for the caller to dispose. */
   readonly y: tf.Tensor;
-  /** The new state, fresh tensors for the caller to dispose (the old state stays valid). */
+  /**
+   * The new state. In training it holds new tensors (the old state stays valid); where a layer
+   * leaves its state unchanged (evaluation) it is the input state itself, with no copy.
+   */
   readonly state: S;
 }
 
@@ -51,9 +54,12 @@ export interface Applied<S> {
  *
  * `init(key, inputShape)` creates parameters and state for inputs of the given per-example
  * shape and reports the output shape. `apply(params, state, x, options)` runs the layer on a
- * batch; it consumes nothing (its inputs stay valid and unchanged) and returns fresh tensors
- * only: `y` and every tensor of the returned state are the caller's to dispose, and never alias
- * `x`, `params` or `state`. A training step therefore disposes the old state and keeps the new.
+ * batch; it consumes nothing (its inputs stay valid and unchanged). `y` is always a new tensor
+ * for the caller to dispose. The returned state holds new tensors where the layer updated it
+ * (batch norm in training) and the input state's own tensors where it did not (evaluation), as
+ * JAX returns unchanged arrays: a training loop frees the old state with `advance(old, next)`,
+ * which disposes only the tensors that the new state dropped, and evaluation code needs to free
+ * nothing but `y`.
  *
  * @typeParam P The parameter tree, e.g. `{ w: tf.Tensor2D; b: tf.Tensor1D }`.
  * @typeParam S The state tree (batch-norm running statistics), `null` for stateless layers.
@@ -61,7 +67,7 @@ export interface Applied<S> {
 export interface Layer<P extends Tree = Tree, S extends Tree = Tree> {
   /** Creates the parameters and state for a per-example input shape. Consumes nothing. */
   init(key: Key, inputShape: Shape, options?: InitOptions): Initialized<P, S>;
-  /** Runs the layer on a batch `x`. Consumes nothing; returns fresh tensors. */
+  /** Runs the layer on a batch `x`. Consumes nothing; `y` is new, see the interface for `state`. */
   apply(params: P, state: S, x: tf.Tensor, options?: ApplyOptions): Applied<S>;
 }
 

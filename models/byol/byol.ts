@@ -267,11 +267,7 @@ export function byol(options: ByolOptions): Byol {
     encode(state, images) {
       const params = state.online as { encoder: Tree };
       const bn = state.bnState.online as { encoder: Tree };
-      const { y, state: unchanged } = encoder.apply(params.encoder, bn.encoder, images, {
-        path: "online/encoder",
-      });
-      tree.dispose(unchanged);
-      return y;
+      return encoder.apply(params.encoder, bn.encoder, images, { path: "online/encoder" }).y;
     },
   };
 }

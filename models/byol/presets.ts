@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import { data, type Layer, optim, schedules, type Shape } from "../../mod.ts";
 import { resnet18, resnet34, resnet50 } from "../resnet.ts";
 import type { ByolOptions, HeadOptions } from "./byol.ts";

@@ -1,0 +1,106 @@
+/**
+ * Checkpoint files: saving trees atomically as safetensors, loading them back, and finding a run's
+ * checkpoints by step. Needs Deno; the format itself is in `checkpoint.ts`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Leaf, Tree } from "../tree.ts";
+import { writeFileAtomic } from "./atomic_file.ts";
+import {
+  type Checkpoint,
+  checkpointStep,
+  decodeCheckpoint,
+  encodeCheckpoint,
+} from "./checkpoint.ts";
+
+/** What {@link saveCheckpoint} writes, and whether it may replace an existing file. */
+export interface SaveCheckpointOptions {
+  /** Named trees, e.g. `{ online, target, optState, step, key }`. */
+  readonly trees: Readonly<Record<string, Tree<Leaf>>>;
+  /** JSON-compatible metadata, e.g. `{ config }`; the key `"tree"` is reserved. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  /** Replace an existing checkpoint at the path (default false: refuse with an error). */
+  readonly overwrite?: boolean;
+}
+
+/**
+ * Saves trees and metadata to a safetensors file, atomically (temporary file in the same
+ * directory, fsync, rename): a failed save leaves no partial file and an existing checkpoint
+ * intact, and an existing file is only replaced with `overwrite: true`. Reads the tensors back
+ * from the device with `await t.data()`. Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * await saveCheckpoint(join("runs/byol", checkpointName(step)), {
+ *   trees: { online, target, optState, step, key },
+ *   metadata: { config },
+ * });
+ * ```
+ */
+export async function saveCheckpoint(
+  path: string,
+  { trees, metadata, overwrite = false }: SaveCheckpointOptions,
+): Promise<void> {
+  const parts = await encodeCheckpoint({ trees, metadata });
+  await writeFileAtomic(path, parts, { overwrite });
+}
+
+/**
+ * Loads a checkpoint written by {@link saveCheckpoint}: the trees, with their tensors made on the
+ * current backend bit-exactly, and the metadata. Errors name the file and what is wrong with it.
+ * Consumes nothing; the caller owns the returned tensors.
+ *
+ * @example
+ * ```ts
+ * const { trees, metadata } = await loadCheckpoint("runs/byol/step-000120.safetensors");
+ * const online = trees.online;
+ * ```
+ */
+export async function loadCheckpoint(path: string): Promise<Required<Checkpoint>> {
+  return decodeCheckpoint(await Deno.readFile(path), { name: path });
+}
+
+/** A checkpoint file found by {@link listCheckpoints}. */
+export interface CheckpointFile {
+  readonly step: number;
+  readonly path: string;
+}
+
+/**
+ * The checkpoints in `dir` named by `checkpointName` (`step-000120.safetensors`), by increasing
+ * step; an empty list when `dir` does not exist. Other files, including temporary files of
+ * unfinished saves, are ignored.
+ *
+ * @example
+ * ```ts
+ * for (const { step, path } of await listCheckpoints("runs/byol")) console.log(step, path);
+ * ```
+ */
+export async function listCheckpoints(dir: string): Promise<CheckpointFile[]> {
+  const found: CheckpointFile[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      const step = entry.isFile ? checkpointStep(entry.name) : null;
+      if (step !== null) found.push({ step, path: join(dir, entry.name) });
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  return found.sort((a, b) => a.step - b.step || (a.path < b.path ? -1 : 1));
+}
+
+/**
+ * The checkpoint in `dir` with the highest step, or `null` when there is none (e.g. to resume a
+ * run).
+ *
+ * @example
+ * ```ts
+ * const latest = await latestCheckpoint("runs/byol");
+ * if (latest) ({ trees } = await loadCheckpoint(latest.path));
+ * ```
+ */
+export async function latestCheckpoint(dir: string): Promise<CheckpointFile | null> {
+  return (await listCheckpoints(dir)).at(-1) ?? null;
+}

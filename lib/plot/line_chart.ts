@@ -1,0 +1,210 @@
+/**
+ * Line charts of training curves as SVG strings: one or more panels stacked over a shared step
+ * axis, each with its own y axis, series and legend. Missing values (NaN, infinities) break a
+ * line; every point of a short series (at most 40 points, e.g. evaluations) and any point with no
+ * neighbour is drawn as a dot, so few points, one point or none all give a readable chart.
+ *
+ * Pure: no DOM, no file system.
+ *
+ * @module
+ */
+import { axes, type Frame, linear, niceScale } from "./axes.ts";
+import { coord, PALETTE, svgDocument, tag, text } from "./svg.ts";
+
+/** One curve: `values[i]` at `steps[i]`. */
+export interface Series {
+  readonly name: string;
+  readonly steps: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/** One panel of a {@link lineChart}: a y-axis title and the curves drawn against it. */
+export interface Panel {
+  readonly yLabel: string;
+  readonly series: readonly Series[];
+}
+
+/** Options for {@link lineChart}. */
+export interface LineChartOptions {
+  readonly title: string;
+  readonly panels: readonly Panel[];
+  /** Title of the shared x axis (default `"step"`). */
+  readonly xLabel?: string;
+  /** Width of the picture in pixels (default 720). */
+  readonly width?: number;
+  /** Height of each panel's plotting area in pixels (default 200). */
+  readonly panelHeight?: number;
+}
+
+/** Series with at most this many points get a dot at each point. */
+const MAX_MARKED_POINTS = 40;
+
+const MARGIN = { left: 72, right: 160, top: 40, gap: 56, bottom: 48 };
+
+function checkSeries(s: Series, panel: number): void {
+  if (s.steps.length !== s.values.length) {
+    throw new Error(
+      `lineChart: series "${s.name}" in panel ${panel} has ${s.steps.length} steps but ` +
+        `${s.values.length} values; expected one value per step`,
+    );
+  }
+}
+
+/** Path data for a series, breaking at non-finite points, and the points to mark with dots. */
+function trace(
+  s: Series,
+  toX: (v: number) => number,
+  toY: (v: number) => number,
+): { d: string; dots: [number, number][] } {
+  let d = "";
+  const dots: [number, number][] = [];
+  const all: [number, number][] = [];
+  let run: [number, number][] = [];
+  const flush = () => {
+    all.push(...run);
+    if (run.length === 1) dots.push(run[0]);
+    if (run.length > 1) d += "M" + run.map(([x, y]) => `${coord(x)} ${coord(y)}`).join(" ");
+    run = [];
+  };
+  for (let i = 0; i < s.steps.length; i++) {
+    const [step, value] = [s.steps[i], s.values[i]];
+    if (Number.isFinite(step) && Number.isFinite(value)) run.push([toX(step), toY(value)]);
+    else flush();
+  }
+  flush();
+  return { d, dots: all.length <= MAX_MARKED_POINTS ? all : dots };
+}
+
+function drawPanel(
+  panel: Panel,
+  frame: Frame,
+  xScale: ReturnType<typeof niceScale>,
+  xLabel: string | undefined,
+): string {
+  const yScale = niceScale(panel.series.flatMap((s) => Array.from(s.values)));
+  const toX = linear(xScale, frame.left, frame.left + frame.width);
+  const toY = linear(yScale, frame.top + frame.height, frame.top);
+  const out = axes({ frame, x: xScale, y: yScale, xLabel, yLabel: panel.yLabel });
+  const legendX = frame.left + frame.width + 16;
+  let empty = true;
+  panel.series.forEach((s, i) => {
+    const color = PALETTE[i % PALETTE.length];
+    const dash: Record<string, string> = i >= PALETTE.length ? { "stroke-dasharray": "6 3" } : {};
+    const { d, dots } = trace(s, toX, toY);
+    empty &&= d === "" && dots.length === 0;
+    const marks = [
+      d ? tag("path", { d, fill: "none", stroke: color, "stroke-width": 1.5, ...dash }) : "",
+      ...dots.map(([x, y]) => tag("circle", { cx: x, cy: y, r: 3, fill: color })),
+    ];
+    out.push(tag("g", { class: "series", "data-name": s.name }, marks.join("")));
+    const y = frame.top + 12 + i * 18;
+    out.push(
+      tag(
+        "g",
+        { class: "legend-entry" },
+        [
+          tag("path", {
+            d: `M${coord(legendX)} ${coord(y - 4)}h20`,
+            stroke: color,
+            "stroke-width": 2.5,
+            ...dash,
+          }),
+          text(legendX + 26, y, s.name),
+        ].join(""),
+      ),
+    );
+  });
+  if (empty) {
+    out.push(
+      text(frame.left + frame.width / 2, frame.top + frame.height / 2, "no data yet", {
+        "text-anchor": "middle",
+        fill: "#888888",
+      }),
+    );
+  }
+  return tag("g", { class: "panel", "data-label": panel.yLabel }, "\n" + out.join("\n") + "\n");
+}
+
+/**
+ * A line chart as an SVG string: panels stacked vertically over one shared step axis, each with
+ * ticks, grid, a y-axis title and a legend of its series. Throws when a series has different
+ * numbers of steps and values. Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * const svg = lineChart({
+ *   title: "BYOL on Fashion-MNIST",
+ *   panels: [
+ *     { yLabel: "loss", series: [{ name: "train loss", steps, values: losses }] },
+ *     { yLabel: "accuracy", series: [{ name: "kNN top-1", steps: evalSteps, values: accs }] },
+ *   ],
+ * });
+ * ```
+ */
+export function lineChart(
+  { title, panels, xLabel = "step", width = 720, panelHeight = 200 }: LineChartOptions,
+): string {
+  if (panels.length === 0) throw new Error("lineChart: needs at least one panel");
+  panels.forEach((p, i) => p.series.forEach((s) => checkSeries(s, i)));
+  const xScale = niceScale(
+    panels.flatMap((p) => p.series.flatMap((s) => Array.from(s.steps))),
+    8,
+  );
+  const plotWidth = width - MARGIN.left - MARGIN.right;
+  const body = panels.map((panel, i) =>
+    drawPanel(
+      panel,
+      {
+        left: MARGIN.left,
+        top: MARGIN.top + i * (panelHeight + MARGIN.gap),
+        width: plotWidth,
+        height: panelHeight,
+      },
+      xScale,
+      i === panels.length - 1 ? xLabel : undefined,
+    )
+  );
+  const height = MARGIN.top + panels.length * panelHeight + (panels.length - 1) * MARGIN.gap +
+    MARGIN.bottom;
+  return svgDocument({ width, height, title }, body);
+}
+
+/** A curve as steps and values, for {@link trainingCurves}. */
+export interface Curve {
+  readonly steps: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/** Options for {@link trainingCurves}. */
+export interface TrainingCurvesOptions {
+  readonly title: string;
+  /** The training loss at each logged step. */
+  readonly loss: Curve;
+  /** The kNN accuracy (a fraction) at each evaluation step. */
+  readonly knnAccuracy: Curve;
+  readonly width?: number;
+}
+
+/**
+ * The standard picture of a training run as an SVG string: the loss over steps above the kNN
+ * accuracy over steps. Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * const svg = trainingCurves({
+ *   title: "BYOL, Fashion-MNIST",
+ *   loss: { steps: [0, 10, 20], values: [3.9, 2.1, 1.4] },
+ *   knnAccuracy: { steps: [0, 20], values: [0.31, 0.62] },
+ * });
+ * ```
+ */
+export function trainingCurves({ title, loss, knnAccuracy, width }: TrainingCurvesOptions): string {
+  return lineChart({
+    title,
+    width,
+    panels: [
+      { yLabel: "loss", series: [{ name: "training loss", ...loss }] },
+      { yLabel: "kNN accuracy", series: [{ name: "kNN accuracy", ...knnAccuracy }] },
+    ],
+  });
+}
