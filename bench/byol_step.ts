@@ -3,7 +3,8 @@
  * per backend, side by side with PyTorch (bench/peers/byol_step.py, Debian's python3-torch at 2
  * threads) in alternating runs, and how the cost grows with batch size and width.
  *
- * Run: `deno run -A bench/byol_step.ts [--pairs 5] [--steps 5] [--backends wasm,webgpu] [--quick]`
+ * Run: `deno run -A bench/byol_step.ts [--pairs 5] [--steps 5] [--backends wasm,webgpu] [--quick]
+ * [--soak 500 --soak-batch 64]` (`--soak N` also runs N steps and samples tensor count and RSS).
  *
  * @module
  */
@@ -140,6 +141,37 @@ async function timePyTorch(config: Config, steps: number): Promise<number[]> {
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
 
+/** Tensor count and RSS along `steps` steps, sampled every `every` steps, to show both flat. */
+async function soak(
+  config: Config,
+  steps: number,
+  every: number,
+): Promise<Record<string, number>[]> {
+  const { preset, batchSize } = config;
+  const model = byol(fromPreset(preset, { stepsPerEpoch: steps, epochs: 1, batchSize }));
+  const images = random.uniform(random.key(1), [batchSize, ...preset.inputShape]);
+  let state = model.init(random.key(0), preset.inputShape);
+  const samples: Record<string, number>[] = [];
+  for (let i = 1; i <= steps; i++) {
+    const { state: next, metrics } = model.step(state, images, random.key(2));
+    const loss = (await metrics.loss.data())[0];
+    state = advance(state, next);
+    tf.dispose([metrics.loss, metrics.gradNorm, metrics.collapse]);
+    if (i % every === 0 || i === 1) {
+      const rssMiB = Deno.memoryUsage().rss / 2 ** 20;
+      samples.push({ step: i, tensors: tf.memory().numTensors, rssMiB, loss });
+      console.log(
+        `soak step ${i}: tensors ${tf.memory().numTensors}, RSS ${fmt(rssMiB, 0)} MiB, loss ${
+          fmt(loss, 3)
+        }`,
+      );
+    }
+  }
+  tree.dispose(state);
+  images.dispose();
+  return samples;
+}
+
 /** Runs the whole bench and returns its figures (also printed). */
 export async function run(argv: string[] = []): Promise<Record<string, unknown>> {
   const { values } = parseArgs({
@@ -149,6 +181,8 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
       steps: { type: "string", default: "5" },
       backends: { type: "string" },
       quick: { type: "boolean", default: false },
+      soak: { type: "string", default: "0" },
+      "soak-batch": { type: "string", default: "64" },
     },
   });
   const pairs = Number(values.pairs);
@@ -226,6 +260,15 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
     }
   }
 
+  const soakSteps = Number(values.soak);
+  const soakSamples = soakSteps > 0
+    ? await soak(
+      { name: "soak", preset: fashionMnist, batchSize: Number(values["soak-batch"]) },
+      soakSteps,
+      Math.max(1, Math.floor(soakSteps / 10)),
+    )
+    : [];
+
   console.log(
     "\nbackend | config | batch | ms/step | images/s | GFLOP/s | peak RSS MiB | PyTorch ms | ours/PyTorch",
   );
@@ -250,13 +293,15 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
       console.log(`${s.width} | ${s.batchSize} | ${fmt(s.msPerStep)}`);
     }
   }
-  return { results, sweep, cores: navigator.hardwareConcurrency, date: new Date().toISOString() };
+  return {
+    results,
+    sweep,
+    soak: soakSamples,
+    cores: navigator.hardwareConcurrency,
+    date: new Date().toISOString(),
+  };
 }
 
 if (import.meta.main) {
-  const figures = await run(Deno.args);
-  const out = new URL("./results/byol_step.json", import.meta.url);
-  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
-  await Deno.writeTextFile(out, JSON.stringify(figures, null, 2) + "\n");
-  console.log(`\nwrote ${out.pathname}`);
+  console.log(JSON.stringify(await run(Deno.args), null, 2));
 }

@@ -9,10 +9,14 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import "@tensorflow/tfjs-backend-webgpu";
 import { registerWasmKernels } from "./kernels/register.ts";
+import { registerThreadedWasm, wasmThreadsStatus } from "./kernels/wasm_threads.ts";
 
 // At import rather than in useBackend, so that code switching with tf.setBackend("wasm") also
-// gets the framework's wasm kernels.
+// gets the framework's wasm kernels and the threaded wasm build. PROD silences tfjs's "running in
+// Node.js" banner (Deno looks like Node to it) and its debug-only checks.
 registerWasmKernels();
+registerThreadedWasm();
+tf.env().set("PROD", true);
 
 /** A backend this framework runs on. */
 export type BackendName = "webgpu" | "wasm" | "cpu";
@@ -62,7 +66,7 @@ export async function gpuAdapter(): Promise<AdapterInfo | null> {
   }
   if (!adapter) return null;
   const info = adapter.info ?? {};
-  const description = [info.description, info.vendor, info.device].filter((s) => s).join(" ") ||
+  const description = info.description || [info.vendor, info.device].filter((s) => s).join(" ") ||
     "unknown adapter";
   const software = Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter) ||
     /llvmpipe|lavapipe|swiftshader|software|warp/i.test(description);
@@ -112,11 +116,12 @@ export async function useBackend(choice: BackendChoice = "auto"): Promise<Backen
       `useBackend: unknown backend "${choice}"; expected one of ${BACKENDS.join(", ")}`,
     );
   }
-  // PROD silences tfjs's "running in Node.js" banner (Deno looks like Node to it) and its
-  // debug-only checks.
-  tf.env().set("PROD", true);
-  const info = await choose(choice);
-  await activate(info.name);
+  const chosen = await choose(choice);
+  await activate(chosen.name);
+  const fallback = chosen.name === "wasm" ? wasmThreadsStatus()?.fallback : null;
+  const info = fallback
+    ? { ...chosen, reason: `${chosen.reason}; single-threaded wasm: ${fallback}` }
+    : chosen;
   const line = `backend: ${info.name} (${info.reason})`;
   if (!logged.has(line)) {
     logged.add(line);

@@ -136,8 +136,8 @@ export interface PresetRun {
 }
 
 /**
- * The {@link ByolOptions} of a preset for a run: its encoder, heads, a warm-up + cosine learning
- * rate over the run's steps, its optimizer (weight decay and LARS's trust ratio skip biases and
+ * The {@link ByolOptions} of a preset for a run: its encoder, heads, a warm-up (the preset's
+ * epochs, at most a tenth of the run) + cosine learning rate over the run's steps, its optimizer (weight decay and LARS's trust ratio skip biases and
  * batch-norm parameters, `optim.excludeBiasAndNorm`), tau and views.
  *
  * @example
@@ -157,7 +157,11 @@ export function fromPreset(preset: ByolPreset, run: PresetRun): ByolOptions {
   const opt = preset.optimizer;
   const peak = run.learningRate ??
     (opt.kind === "lars" ? opt.baseLearningRate * batchSize / 256 : opt.learningRate);
-  const warmupSteps = Math.min(totalSteps - 1, Math.round(preset.warmupEpochs * run.stepsPerEpoch));
+  // Short runs (e.g. --epochs 1) would otherwise spend all their steps warming up.
+  const warmupSteps = Math.min(
+    Math.round(preset.warmupEpochs * run.stepsPerEpoch),
+    Math.floor(totalSteps / 10),
+  );
   const learningRate = schedules.warmupCosine({ peak, warmupSteps, totalSteps });
   const mask = optim.excludeBiasAndNorm;
   return {

@@ -118,20 +118,19 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "eval-every",
     value: "N",
     default: String(DEFAULTS.evalEvery),
-    help: "epochs between kNN evaluations; 0: only at the end",
+    help: "epochs between kNN evaluations (one also runs before training); 0: only the final one",
   },
   {
     name: "resume",
     value: "RUN_DIR",
     default: "off",
-    help: "continue a run from its latest checkpoint with its config.json " +
-      "(only --backend and --data may be given with it)",
+    help: "continue a run from its latest checkpoint and config.json (takes --backend, --data)",
   },
   {
     name: "limit",
     value: "N",
     default: "all",
-    help: "train on the first N training images and evaluate on the first N test images",
+    help: "train on the first N training images, evaluate on the first N test images (N >= 200)",
   },
   { name: "help", default: "", help: "print this text and exit" },
 ];

@@ -1,0 +1,147 @@
+/**
+ * Command-line flags for the run's CLIs: `node:util`'s `parseArgs` over a table of
+ * {@link FlagSpec}s, and validators that return fp-ts `Either`s accumulating every problem (an
+ * applicative validation over a semigroup of string arrays), each naming the flag, the value
+ * given and what is expected.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { either, readonlyArray } from "fp-ts";
+import type { FlagSpec } from "./options.ts";
+
+/** A value, or every problem found on the way to it. */
+export type Validation<A> = either.Either<readonly string[], A>;
+
+/** The applicative that accumulates problems, for `apply.sequenceS`. */
+export const validationApplicative = either.getApplicativeValidation(
+  readonlyArray.getSemigroup<string>(),
+);
+/** A valid value. */
+export const ok = <A>(a: A): Validation<A> => either.right(a);
+/** One problem. */
+export const bad = (message: string): Validation<never> => either.left([message]);
+
+/** A flag's raw value, `undefined` when not given. */
+export type Raw = string | undefined;
+
+/** Validates an optional flag value against a list of choices. */
+export function oneOf<T extends string>(flag: string, allowed: readonly T[]) {
+  return (raw: Raw): Validation<T | undefined> =>
+    raw === undefined || (allowed as readonly string[]).includes(raw)
+      ? ok(raw as T | undefined)
+      : bad(`--${flag} "${raw}": expected one of ${allowed.join(", ")}`);
+}
+
+/** Validates an optional flag value as a decimal integer `>= min`; `why` explains the minimum. */
+export function integer(flag: string, min: number, why?: string) {
+  return (raw: Raw): Validation<number | undefined> => {
+    if (raw === undefined) return ok(undefined);
+    const value = Number(raw);
+    return /^\d+$/.test(raw) && Number.isSafeInteger(value) && value >= min
+      ? ok(value)
+      : bad(`--${flag} "${raw}": expected an integer >= ${min}${why ? ` (${why})` : ""}`);
+  };
+}
+
+/** Validates an optional flag value as a finite number `> 0`. */
+export function positiveNumber(flag: string) {
+  return (raw: Raw): Validation<number | undefined> => {
+    if (raw === undefined) return ok(undefined);
+    const value = Number(raw);
+    return raw.trim() !== "" && Number.isFinite(value) && value > 0
+      ? ok(value)
+      : bad(`--${flag} "${raw}": expected a number > 0 (e.g. 2e-3)`);
+  };
+}
+
+/** Validates an optional flag value as a non-empty path. */
+export function path(flag: string) {
+  return (raw: Raw): Validation<string | undefined> =>
+    raw === undefined || raw.trim() !== "" ? ok(raw) : bad(`--${flag}: expected a path, got ""`);
+}
+
+type Token = NonNullable<ReturnType<typeof parseArgs>["tokens"]>[number];
+
+/**
+ * Unknown flags, flags without their value, values given to `--help`, repeated flags and stray
+ * arguments; and the flags whose value is missing, so they are not validated a second time.
+ */
+function checkTokens(
+  tokens: readonly Token[],
+  flags: readonly FlagSpec[],
+  positionals: boolean,
+): { check: Validation<null>; valueless: string[] } {
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  const valueless: string[] = [];
+  for (const t of tokens) {
+    if (t.kind === "positional" && !positionals) {
+      problems.push(`unexpected argument "${t.value}": every setting is a --flag (see --help)`);
+    } else if (t.kind === "option") {
+      const spec = flags.find((f) => f.name === t.name);
+      if (!spec) {
+        problems.push(`unknown flag ${t.rawName} (see --help for the flags)`);
+        continue;
+      }
+      if (seen.has(t.name)) problems.push(`--${t.name} is given more than once`);
+      seen.add(t.name);
+      if (spec.value === undefined && t.value !== undefined) {
+        problems.push(`--${t.name} takes no value, got "${t.value}"`);
+      } else if (spec.value !== undefined && t.value === undefined) {
+        problems.push(`--${t.name} needs a value: ${spec.value}`);
+        valueless.push(t.name);
+      } else if (spec.value !== undefined && !t.inlineValue && t.value!.startsWith("--")) {
+        problems.push(`--${t.name} needs a value (${spec.value}), got the flag ${t.value}`);
+        valueless.push(t.name);
+      }
+    }
+  }
+  return { check: problems.length === 0 ? ok(null) : either.left(problems), valueless };
+}
+
+/** Flags as parsed: values of known flags with a value, positionals, and the token problems. */
+export interface ParsedFlags {
+  /** Values by flag name (`true` for a given boolean flag); flags missing their value are left out. */
+  readonly values: Readonly<Record<string, string | boolean>>;
+  readonly positionals: readonly string[];
+  /** Unknown or repeated flags, missing values, stray arguments (when not allowed). */
+  readonly check: Validation<null>;
+  /** Whether `--help` or `-h` was given. */
+  readonly help: boolean;
+}
+
+/**
+ * Parses `args` against `flags` (`help` gets `-h`). Parsing is not `strict`, because strict
+ * `parseArgs` throws at the first problem: its tokens are checked here instead, so unknown flags
+ * are still errors, all of them reported together.
+ *
+ * @example
+ * ```ts
+ * const { values, check } = parseFlags(["--epochs", "2"], FLAGS, { positionals: false });
+ * ```
+ */
+export function parseFlags(
+  args: readonly string[],
+  flags: readonly FlagSpec[],
+  { positionals }: { positionals: boolean },
+): ParsedFlags {
+  const options = Object.fromEntries(
+    flags.map((f) => [f.name, { type: f.value === undefined ? "boolean" : "string" } as const]),
+  );
+  const parsed = parseArgs({
+    args: [...args],
+    options: { ...options, help: { type: "boolean", short: "h" } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const { check, valueless } = checkTokens(parsed.tokens, flags, positionals);
+  const known = new Set(flags.map((f) => f.name));
+  const values = Object.fromEntries(
+    Object.entries(parsed.values).filter((e): e is [string, string | boolean] =>
+      known.has(e[0]) && !valueless.includes(e[0]) && e[1] !== undefined
+    ),
+  );
+  return { values, positionals: parsed.positionals, check, help: parsed.values.help === true };
+}

@@ -1,0 +1,166 @@
+/**
+ * A run folder on disk: its name, creating it without ever writing into someone else's files,
+ * `config.json`, the append-only `metrics.jsonl`, and whole-file outputs (results, pictures)
+ * written atomically. Needs Deno.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { io } from "../../../mod.ts";
+import { checkConfig, type RunConfig } from "./config.ts";
+import type { MetricsRecord } from "./records.ts";
+
+/** The files of a run folder. */
+export const RUN_FILES = {
+  config: "config.json",
+  metrics: "metrics.jsonl",
+  results: "results.json",
+  curves: "curves.svg",
+  features: "features.svg",
+} as const;
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/**
+ * A run folder's name: the dataset, the preset (when it differs from the dataset) and the local
+ * time, e.g. `shapes-fashion-mnist-20250101-120000` or `cifar10-20250101-120000`.
+ *
+ * @example
+ * ```ts
+ * runName("shapes", "fashion-mnist", new Date()); // "shapes-fashion-mnist-2025..."
+ * ```
+ */
+export function runName(dataset: string, preset: string, time: Date): string {
+  const stamp = `${time.getFullYear()}${pad(time.getMonth() + 1)}${pad(time.getDate())}-` +
+    `${pad(time.getHours())}${pad(time.getMinutes())}${pad(time.getSeconds())}`;
+  return `${dataset === preset ? dataset : `${dataset}-${preset}`}-${stamp}`;
+}
+
+async function isEmptyOrMissing(dir: string): Promise<boolean> {
+  try {
+    for await (const _ of Deno.readDir(dir)) return false;
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return true;
+    throw err;
+  }
+}
+
+/**
+ * Creates the run folder `dir` (and its parents). Refuses, without touching anything, when `dir`
+ * exists and is not empty: runs are only continued with `--resume`.
+ *
+ * @example
+ * ```ts
+ * await createRunFolder(join("runs", runName("shapes", "fashion-mnist", new Date())));
+ * ```
+ */
+export async function createRunFolder(dir: string): Promise<void> {
+  if (!(await isEmptyOrMissing(dir))) {
+    throw new Error(
+      `${dir} already exists and is not empty; refusing to write into it. ` +
+        `Continue it with --resume ${dir}, or choose another --out`,
+    );
+  }
+  await Deno.mkdir(dir, { recursive: true });
+}
+
+/** Writes a text file of the run folder atomically; refuses to replace one unless `overwrite`. */
+export async function writeRunFile(
+  dir: string,
+  name: string,
+  text: string,
+  { overwrite = false }: { overwrite?: boolean } = {},
+): Promise<void> {
+  await io.writeFileAtomic(join(dir, name), [new TextEncoder().encode(text)], { overwrite });
+}
+
+/** Writes `config.json` of a new run. */
+export async function writeConfig(dir: string, config: RunConfig): Promise<void> {
+  await writeRunFile(dir, RUN_FILES.config, JSON.stringify(config, null, 2) + "\n");
+}
+
+/**
+ * Reads and checks the `config.json` of run folder `dir`; the error says what is missing.
+ *
+ * @example
+ * ```ts
+ * const config = await readConfig("runs/shapes-fashion-mnist-20250101-120000");
+ * ```
+ */
+export async function readConfig(dir: string): Promise<RunConfig> {
+  const path = join(dir, RUN_FILES.config);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Error(`${path} not found: ${dir} is not a run folder written by deno task train`);
+    }
+    throw err;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  return checkConfig(json, path);
+}
+
+/** Appends records to `metrics.jsonl`, one JSON object per line. */
+export async function appendMetrics(dir: string, ...records: MetricsRecord[]): Promise<void> {
+  const text = records.map((r) => JSON.stringify(r) + "\n").join("");
+  await Deno.writeTextFile(join(dir, RUN_FILES.metrics), text, { append: true });
+}
+
+/** The records of `metrics.jsonl`, and the numbers of lines that could not be read. */
+export interface MetricsFile {
+  readonly records: MetricsRecord[];
+  /** 1-based numbers of lines that are not JSON, e.g. cut short by a crash. */
+  readonly skipped: number[];
+}
+
+/**
+ * Reads `metrics.jsonl` (no records when it is missing). Lines that are not JSON (a record cut
+ * short by a crash) are skipped and listed, so the caller can say so.
+ *
+ * @example
+ * ```ts
+ * const { records } = await readMetrics(dir);
+ * const losses = records.filter((r) => r.type === "train");
+ * ```
+ */
+export async function readMetrics(dir: string): Promise<MetricsFile> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(join(dir, RUN_FILES.metrics));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return { records: [], skipped: [] };
+    throw err;
+  }
+  const records: MetricsRecord[] = [];
+  const skipped: number[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      records.push(JSON.parse(line));
+    } catch {
+      skipped.push(i + 1);
+    }
+  });
+  return { records, skipped };
+}
+
+/** Ends a last line cut short by a crash, so records appended on resume start on their own line. */
+export async function endMetricsLine(dir: string): Promise<void> {
+  const path = join(dir, RUN_FILES.metrics);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    throw err;
+  }
+  if (text !== "" && !text.endsWith("\n")) await Deno.writeTextFile(path, "\n", { append: true });
+}
