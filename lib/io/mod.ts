@@ -30,6 +30,7 @@ export {
   encodeCheckpoint,
 } from "./checkpoint.ts";
 export { writeFileAtomic, type WriteFileAtomicOptions } from "./atomic_file.ts";
+export { pathExists } from "./fs.ts";
 export {
   type CheckpointFile,
   latestCheckpoint,

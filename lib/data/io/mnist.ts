@@ -19,6 +19,7 @@ import {
 import { loadIdx } from "./idx_files.ts";
 import { downloadVerified, sha256Hex } from "./download.ts";
 import type { ProgressSink } from "./progress.ts";
+import { pathExists as exists } from "../../io/fs.ts";
 
 /** Options for {@link loadIdxDataset}. */
 export interface LoadIdxDatasetOptions {
@@ -36,16 +37,6 @@ export interface LoadIdxDatasetOptions {
   readonly download?: boolean;
   /** Where download progress and notes on skipped directories go (default `Deno.stderr`). */
   readonly sink?: ProgressSink;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
 }
 
 /** The path of `file` in `dir`, compressed or not, or null. */

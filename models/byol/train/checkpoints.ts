@@ -14,16 +14,6 @@ import { checkConfig, type RunConfig } from "./config.ts";
 /** The trees a checkpoint of a run holds. */
 export const STATE_TREES = ["online", "predictor", "target", "bnState", "optState"] as const;
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
-}
-
 /**
  * Saves `state` and `key` to `<dir>/step-NNNNNN.safetensors` with `config` in the metadata, then
  * deletes all but the newest `keep` checkpoints in `dir`. A checkpoint of the same step that
@@ -39,7 +29,7 @@ export async function saveTrainState(
   { state, key, config, keep }: { state: ByolState; key: Key; config: RunConfig; keep: number },
 ): Promise<string> {
   const path = join(dir, io.checkpointName(state.step));
-  if (!(await exists(path))) {
+  if (!(await io.pathExists(path))) {
     await io.saveCheckpoint(path, {
       trees: { ...state, step: state.step, key: [key[0], key[1]] },
       metadata: { config },
