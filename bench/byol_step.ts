@@ -199,7 +199,11 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
 
   const main: Config[] = [
     { name: "fashion-mnist preset", preset: fashionMnist, batchSize: 256 },
-    { name: "resnet18 small w0.5", preset: withWidth(fashionMnist, 0.5), batchSize: 256 },
+    {
+      name: "resnet18 small stem w0.5",
+      preset: { ...fashionMnist, encoder: { arch: "resnet18", stem: "small", width: 0.5 } },
+      batchSize: 256,
+    },
   ];
   const results: Record<string, unknown>[] = [];
   for (const backend of backends) {

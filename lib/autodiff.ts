@@ -1,9 +1,11 @@
 /**
- * Gradients of functions of parameter trees, on tfjs's tape (as JAX's `value_and_grad`).
+ * Gradients of functions of parameter trees, on tfjs's tape (as JAX's `value_and_grad`); the
+ * backward pass (lib/tape.ts) frees each tensor as soon as it is no longer needed.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { gradients } from "./tape.ts";
 import {
   type Filter,
   flatten,
@@ -104,11 +106,13 @@ export function valueAndGrad<P extends Tree<Leaf>, A extends unknown[], Aux>(
       ) {
         throw new TypeError("valueAndGrad: with hasAux, f must return { value, aux }");
       }
+      const value = checkScalar(out.value);
+      // Kept only once f has succeeded, so that a failing f leaves nothing behind.
       aux = out.aux;
       const kept: tf.Tensor[] = [];
       collectTensors(aux, kept);
       for (const t of kept) tf.keep(t);
-      return checkScalar(out.value);
+      return value;
     };
 
     let value: tf.Scalar;
@@ -117,7 +121,15 @@ export function valueAndGrad<P extends Tree<Leaf>, A extends unknown[], Aux>(
       value = tf.tidy(forward);
       gradList = [];
     } else {
-      const result = tf.engine().gradients(forward, xs, undefined, true);
+      let result: ReturnType<typeof gradients>;
+      try {
+        result = gradients(forward, xs);
+      } catch (error) {
+        const kept: tf.Tensor[] = [];
+        collectTensors(aux, kept);
+        tf.dispose(kept);
+        throw error;
+      }
       value = result.value as tf.Scalar;
       gradList = result.grads;
     }

@@ -42,8 +42,10 @@ function findTapeEngine(): TapeEngine | string {
     if (typeof engine[method] !== "function") return `tf.engine().${method} is not a function`;
   }
   const state = engine.state as Partial<TapeEngine["state"]> | undefined;
-  if (typeof state?.gradientDepth !== "number" || !("activeTape" in state)) {
-    return "tf.engine().state lacks gradientDepth or activeTape";
+  // activeTape is only set by the first startTape.
+  const tape = state?.activeTape;
+  if (typeof state?.gradientDepth !== "number" || (tape != null && !Array.isArray(tape))) {
+    return "tf.engine().state lacks a numeric gradientDepth or an array activeTape";
   }
   return engine as unknown as TapeEngine;
 }
@@ -160,9 +162,12 @@ function nodeGradients({ node, inputs }: PathNode, dys: (tf.Tensor | null)[]): t
 }
 
 /** Disposes the tensors `nodes` saved for their gradients, except those in `spared`. */
-function disposeSaved(nodes: readonly TapeNode[], spared: readonly tf.Tensor[] = []): void {
+function disposeSaved(
+  nodes: readonly TapeNode[],
+  spared: ReadonlySet<tf.Tensor> = new Set(),
+): void {
   for (const node of nodes) {
-    for (const t of node.saved ?? []) { if (!spared.includes(t)) t.dispose(); }
+    for (const t of node.saved ?? []) if (!spared.has(t)) t.dispose();
   }
 }
 
@@ -193,7 +198,7 @@ function backpropagate(
       if (sum !== undefined) consumed.push(sum);
     });
     // A custom gradient may hand back a saved tensor as a gradient: it then lives on in `grads`.
-    disposeSaved([node], dxs);
+    disposeSaved([node], new Set(dxs));
     grads.disposeUnheld(consumed);
   }
   return xs.map((x) => grads.get(x.id));
@@ -215,7 +220,7 @@ export function gradients(
   if (engine === null || engine.state.gradientDepth > 0) {
     return tf.engine().gradients(f, [...xs], undefined, true);
   }
-  const releaseTape = (spared: readonly tf.Tensor[] = []) => {
+  const releaseTape = (spared?: ReadonlySet<tf.Tensor>) => {
     disposeSaved(engine.state.activeTape ?? [], spared);
     engine.state.activeTape = null;
   };
@@ -242,6 +247,6 @@ export function gradients(
     y.dispose();
     throw error;
   } finally {
-    releaseTape(grads.filter((g) => g !== undefined));
+    releaseTape(new Set(grads.filter((g) => g !== undefined)));
   }
 }

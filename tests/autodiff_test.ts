@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { advance } from "../lib/advance.ts";
 import { stopGradient, valueAndGrad } from "../lib/autodiff.ts";
+import { tapeFallbackReason } from "../lib/tape.ts";
 import * as tree from "../lib/tree.ts";
 
 await tf.setBackend("cpu");
@@ -104,4 +105,121 @@ Deno.test("advance disposes exactly the tensors the new state dropped", () => {
   assert.ok(!shared.isDisposed);
   assert.ok(old.b.isDisposed);
   tree.dispose(next);
+});
+
+// A small conv net with a residual add, a tensor used twice, an unused parameter, an output of a
+// multi-output op left unused and paths that pass no gradient (round, stopGradient).
+function convParams() {
+  const normal = (seed: number, shape: number[]) => tf.randomNormal(shape, 0, 0.5, "float32", seed);
+  return {
+    conv1: normal(1, [3, 3, 2, 4]) as tf.Tensor4D,
+    conv2: normal(2, [3, 3, 4, 4]) as tf.Tensor4D,
+    scale: normal(3, [4]),
+    dense: normal(4, [2, 3]),
+    unused: normal(5, [5]),
+  };
+}
+type ConvParams = ReturnType<typeof convParams>;
+const images = tf.randomUniform([2, 6, 6, 2], -1, 1, "float32", 6) as tf.Tensor4D;
+const convLoss = (p: ConvParams) => {
+  const h = tf.relu(tf.conv2d(images, p.conv1, 1, "same"));
+  const z = tf.add(h, tf.mul(tf.conv2d(h, p.conv2, 1, "same"), p.scale));
+  const gated = tf.mul(z, tf.round(tf.sigmoid(z)));
+  const [left] = tf.split(tf.mul(gated, p.scale), 2, 3);
+  const logits = tf.matMul(tf.mean(left, [1, 2]), p.dense);
+  return tf.add(tf.sum(tf.square(logits)), tf.sum(stopGradient(p.dense)));
+};
+
+Deno.test("tapeFallbackReason: this tfjs's engine has what lib/tape.ts drives", () => {
+  assert.equal(tapeFallbackReason, null);
+});
+
+Deno.test("conv net with branches: the same gradients as tf.grads, bit for bit", () => {
+  const p = convParams();
+  const { value, grads } = valueAndGrad(convLoss)(p);
+  const used = ["conv1", "conv2", "scale", "dense"] as const;
+  const expected = tf.grads((...ws: tf.Tensor[]) =>
+    convLoss({ ...p, ...Object.fromEntries(used.map((k, i) => [k, ws[i]])) })
+  )(used.map((k) => p[k]));
+  used.forEach((k, i) => assert.deepEqual(grads[k]!.dataSync(), expected[i].dataSync(), k));
+  assert.deepEqual(grads.unused!.dataSync(), new Float32Array(5));
+  assert.deepEqual(value.dataSync(), convLoss(p).dataSync());
+  tree.dispose(p, grads, value, expected);
+});
+
+Deno.test("conv net: no tensor or byte left behind over repeated calls", () => {
+  const p = convParams();
+  const g = valueAndGrad((q: ConvParams) => ({ value: convLoss(q), aux: tf.ones([2]) }), {
+    hasAux: true,
+  });
+  const run = () => {
+    const { value, grads, aux } = g(p);
+    tree.dispose(value, grads, aux);
+  };
+  run();
+  const before = tf.memory();
+  for (let i = 0; i < 5; i++) run();
+  assert.equal(tf.memory().numTensors, before.numTensors);
+  assert.equal(tf.memory().numBytes, before.numBytes);
+  tree.dispose(p);
+});
+
+Deno.test("a forward or backward pass that throws leaves no tensor behind", () => {
+  const p = convParams();
+  const before = tf.memory().numTensors;
+  const midway = (q: ConvParams) => {
+    tf.relu(tf.conv2d(images, q.conv1, 1, "same"));
+    throw new Error("midway");
+  };
+  assert.throws(() => valueAndGrad(midway)(p), { message: "midway" });
+  const notScalar = (q: ConvParams) => ({ value: tf.mul(q.scale, 2), aux: tf.ones([3]) });
+  assert.throws(() => valueAndGrad(notScalar, { hasAux: true })(p), /must return a scalar/);
+  const badShape = tf.customGrad((w) => ({
+    value: tf.sum(w as tf.Tensor),
+    gradFunc: () => tf.zeros([7]),
+  }));
+  const badGrad = (q: ConvParams) => ({ value: badShape(tf.square(q.scale)), aux: tf.ones([3]) });
+  assert.throws(
+    () => valueAndGrad(badGrad, { hasAux: true })(p),
+    /gradient of input '0' has shape '7'.*the shape of the input '4'/,
+  );
+  assert.equal(tf.memory().numTensors, before);
+  tree.dispose(p);
+});
+
+Deno.test("second derivatives through valueAndGrad fall back to tfjs's tape", async () => {
+  const x = tf.tensor1d([1, -2]);
+  const dd = tf.grad((w: tf.Tensor) => {
+    const { value, grads } = valueAndGrad((p: { w: tf.Tensor }) => tf.sum(tf.pow(p.w, 3)))({ w });
+    value.dispose();
+    return tf.sum(grads.w!);
+  })(x);
+  close(await dd.data(), [6, -12]);
+  tree.dispose(x, dd);
+});
+
+Deno.test("a deep chain's backward pass peaks well below tfjs's own", async () => {
+  // Each step's input lives on only as the copy sin saves for its gradient, so the forward holds
+  // 12 saved tensors; tfjs's backward adds 12 intermediate gradients on top, ours frees as it goes.
+  const w = tf.randomNormal([64, 64], 0, 1, "float32", 7);
+  const chain = (p: { w: tf.Tensor }) => {
+    let h = p.w;
+    for (let i = 0; i < 12; i++) {
+      const next = tf.sin(h);
+      if (i > 0) h.dispose();
+      h = next;
+    }
+    return tf.sum(h) as tf.Scalar;
+  };
+  const peak = async (run: () => void) => (await tf.profile(run)).peakBytes;
+  const ours = await peak(() => {
+    const { value, grads } = valueAndGrad(chain)({ w });
+    tree.dispose(value, grads);
+  });
+  const theirs = await peak(() => {
+    const { value, grads } = tf.engine().gradients(() => chain({ w }), [w], undefined, true);
+    tf.dispose([value, ...grads]);
+  });
+  assert.ok(ours < 0.7 * theirs, `peak ${ours} B, tfjs's ${theirs} B`);
+  w.dispose();
 });

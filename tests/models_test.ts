@@ -60,7 +60,7 @@ Deno.test("ResNet options are checked", () => {
   assert.throws(() => resnet50({ classes: 2.5 }), /resnet50: classes must be a positive integer/);
   assert.throws(
     () => resnet34({ stem: "cifar" as "small" }),
-    /resnet34: stem must be "imagenet" or "small", got "cifar"/,
+    /resnet34: stem must be "imagenet", "small" or "strided", got "cifar"/,
   );
 });
 
@@ -86,6 +86,16 @@ for (const [build, features] of [[resnet18, 128], [resnet34, 128], [resnet50, 51
     const enc = encoder.init(random.key(0), [28, 28, 1]);
     assert.deepEqual(enc.outputShape, [features]);
     tree.dispose(enc.params, enc.state);
+
+    // The strided stem has the small stem's parameters and gives the same features.
+    const stridedNet = build({ stem: "strided", width: 0.25 });
+    const strided = stridedNet.init(random.key(0), [28, 28, 1]);
+    assert.equal(nn.countParams(strided.params), nn.countParams(enc.params));
+    assert.deepEqual(strided.outputShape, [features]);
+    const input = tf.ones([2, 28, 28, 1]);
+    const out = stridedNet.apply(strided.params, strided.state, input);
+    assert.deepEqual(out.y.shape, [2, features]);
+    tree.dispose(strided.params, strided.state, input, out.y);
   });
 }
 

@@ -61,8 +61,8 @@ class ResNet(nn.Module):
         super().__init__()
         block, counts = LAYOUTS[depth]
         c = max(1, round(64 * width))
-        if stem == "small":
-            self.stem = nn.Sequential(conv_bn(channels, c, 3, 1), nn.ReLU())
+        if stem in ("small", "strided"):
+            self.stem = nn.Sequential(conv_bn(channels, c, 3, 2 if stem == "strided" else 1), nn.ReLU())
         else:
             self.stem = nn.Sequential(conv_bn(channels, c, 7, 2), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
         layers, cin = [], c
