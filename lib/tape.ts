@@ -15,7 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-/** A node of tfjs-core 4.22's tape (`TapeNode` in tape.ts). */
+/** A node of tfjs-core 4.22's tape (`TapeNode` in its src/tape.ts). */
 interface TapeNode {
   readonly kernelName: string;
   readonly inputs: Readonly<Record<string, tf.Tensor>>;
