@@ -198,7 +198,13 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
   }
 
   const main: Config[] = [
-    { name: "fashion-mnist preset", preset: fashionMnist, batchSize: 256 },
+    {
+      name:
+        `fashion-mnist preset (${fashionMnist.encoder.arch} ${fashionMnist.encoder.stem} stem ` +
+        `w${fashionMnist.encoder.width})`,
+      preset: fashionMnist,
+      batchSize: 256,
+    },
     {
       name: "resnet18 small stem w0.5",
       preset: { ...fashionMnist, encoder: { arch: "resnet18", stem: "small", width: 0.5 } },

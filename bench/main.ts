@@ -8,6 +8,7 @@
 import { run as augment } from "./augment.ts";
 import { run as byolStep } from "./byol_step.ts";
 import { run as convGrad } from "./conv_grad.ts";
+import { run as stepPhases } from "./step_phases.ts";
 
 const dash = Deno.args.indexOf("--");
 const names = dash === -1 ? Deno.args : Deno.args.slice(0, dash);
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   conv_grad: convGrad,
   augment,
   byol_step: () => byolStep(stepArgs),
+  step_phases: () => stepPhases(),
 };
 const unknown = names.filter((n) => !(n in benches));
 if (unknown.length > 0) {
