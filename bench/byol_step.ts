@@ -1,7 +1,8 @@
 /**
  * The BYOL training step, timed: ms/step, images/s, achieved GFLOP/s, peak RSS and tensor count
  * per backend, side by side with PyTorch (bench/peers/byol_step.py, Debian's python3-torch at 2
- * threads) in alternating runs, and how the cost grows with batch size and width.
+ * threads) in alternating runs, and how the cost grows with batch size (default preset) and
+ * width (ResNet-18 with the stride-2 stem).
  *
  * Run: `deno run -A bench/byol_step.ts [--pairs 5] [--steps 5] [--backends wasm,webgpu] [--quick]
  * [--soak 500 --soak-batch 64]` (`--soak N` also runs N steps and samples tensor count and RSS).
@@ -10,21 +11,41 @@
  */
 import { parseArgs } from "node:util";
 import { advance, type BackendName, gpuAdapter, random, tf, tree, useBackend } from "../mod.ts";
-import { byol, type ByolPreset, fashionMnist, fromPreset } from "../models/byol/mod.ts";
+import {
+  byol,
+  type ByolPreset,
+  type EncoderPreset,
+  fashionMnist,
+  fromPreset,
+  type ResNetPreset,
+} from "../models/byol/mod.ts";
 import { countFlops } from "./flops.ts";
 
 const PYTHON = "/usr/bin/python3";
 const PEER = new URL("./peers/byol_step.py", import.meta.url).pathname;
 
-/** One timed configuration: a preset with its width and batch possibly changed. */
+/** One timed configuration: a preset with its encoder and batch possibly changed. */
 interface Config {
   readonly name: string;
   readonly preset: ByolPreset;
   readonly batchSize: number;
 }
 
-function withWidth(preset: ByolPreset, width: number): ByolPreset {
-  return { ...preset, encoder: { ...preset.encoder, width } };
+/** The default preset with a ResNet-18 encoder (the stride-2 stem at `width` by default). */
+function withResNet18(width: number, stem: ResNetPreset["stem"] = "strided"): ByolPreset {
+  return { ...fashionMnist, encoder: { arch: "resnet18", stem, width } };
+}
+
+/** The encoder's flags for the PyTorch peer. */
+function peerEncoderArgs(encoder: EncoderPreset): string[] {
+  if (encoder.arch === "convnet") {
+    return [
+      ...["--arch", "convnet", "--channels", encoder.channels.join(",")],
+      ...["--strides", encoder.strides.join(","), "--pool-grid", String(encoder.poolGrid)],
+    ];
+  }
+  const depth = encoder.arch.replace("resnet", "");
+  return ["--depth", depth, "--width", String(encoder.width), "--stem", encoder.stem];
 }
 
 const median = (xs: readonly number[]) => {
@@ -110,10 +131,10 @@ async function timePyTorch(config: Config, steps: number): Promise<number[]> {
   const env = { ...Deno.env.toObject() };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const depth = preset.encoder.arch.replace("resnet", "");
   const args = [
     PEER,
-    ...["--depth", depth, "--width", String(preset.encoder.width), "--stem", preset.encoder.stem],
+    ...peerEncoderArgs(preset.encoder),
+    ...["--solarize", String(preset.views[1].solarizeProbability)],
     ...["--batch", String(batchSize), "--size", String(preset.inputShape[0])],
     ...["--hidden", String(preset.projector.hidden), "--proj", String(preset.projector.out)],
     ...[
@@ -198,18 +219,9 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
   }
 
   const main: Config[] = [
-    {
-      name:
-        `fashion-mnist preset (${fashionMnist.encoder.arch} ${fashionMnist.encoder.stem} stem ` +
-        `w${fashionMnist.encoder.width})`,
-      preset: fashionMnist,
-      batchSize: 256,
-    },
-    {
-      name: "resnet18 small stem w0.5",
-      preset: { ...fashionMnist, encoder: { arch: "resnet18", stem: "small", width: 0.5 } },
-      batchSize: 256,
-    },
+    { name: "fashion-mnist preset (convnet, 2x2 pool)", preset: fashionMnist, batchSize: 128 },
+    { name: "resnet18 strided stem w0.25", preset: withResNet18(0.25), batchSize: 256 },
+    { name: "resnet18 small stem w0.5", preset: withResNet18(0.5, "small"), batchSize: 256 },
   ];
   const results: Record<string, unknown>[] = [];
   for (const backend of backends) {
@@ -253,20 +265,20 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
   if (!values.quick) {
     await useBackend(backends[backends.length - 1]);
     for (const batchSize of [64, 128, 256, 512]) {
-      const r = await timeOurs(
-        { name: "batch sweep", preset: withWidth(fashionMnist, 0.5), batchSize },
-        3,
-        1,
-      );
-      sweep.push({ width: 0.5, batchSize, msPerStep: median(r.msPerStep) });
+      const r = await timeOurs({ name: "batch sweep", preset: fashionMnist, batchSize }, 3, 1);
+      sweep.push({ encoder: "preset", batchSize, msPerStep: median(r.msPerStep) });
     }
     for (const width of [0.25, 0.5, 1.0]) {
       const r = await timeOurs(
-        { name: "width sweep", preset: withWidth(fashionMnist, width), batchSize: 256 },
+        { name: "width sweep", preset: withResNet18(width), batchSize: 256 },
         3,
         1,
       );
-      sweep.push({ width, batchSize: 256, msPerStep: median(r.msPerStep) });
+      sweep.push({
+        encoder: `resnet18 strided w${width}`,
+        batchSize: 256,
+        msPerStep: median(r.msPerStep),
+      });
     }
   }
 
@@ -298,9 +310,9 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
     );
   }
   if (sweep.length) {
-    console.log("\nwidth | batch | ms/step");
-    for (const s of sweep as Record<string, number>[]) {
-      console.log(`${s.width} | ${s.batchSize} | ${fmt(s.msPerStep)}`);
+    console.log("\nencoder | batch | ms/step");
+    for (const s of sweep as Record<string, number & string>[]) {
+      console.log(`${s.encoder} | ${s.batchSize} | ${fmt(s.msPerStep)}`);
     }
   }
   return {

@@ -20,7 +20,7 @@ const train = data.shapes(random.key(0), { count: 512 });
 const batching = { batchSize: 64, dropRemainder: true };
 const epochs = 2;
 const stepsPerEpoch = data.batchesPerEpoch(train.shape[0], batching);
-// The fashion-mnist recipe (AdamW, warm-up + cosine, small-image views), our encoder, small heads.
+// The fashion-mnist recipe (AdamW, warm-up + cosine, its views), our encoder, small heads.
 const recipe = fromPreset(fashionMnist, { stepsPerEpoch, epochs, learningRate: 3e-3 });
 const heads = { projector: { hidden: 128, out: 32 }, predictor: { hidden: 128, out: 32 } };
 const model = byol({ ...recipe, ...heads, encoder });

@@ -1,5 +1,5 @@
 /**
- * Models built from `nn`'s layers: multi-layer perceptrons and ResNets.
+ * Models built from `nn`'s layers: multi-layer perceptrons, plain conv nets and ResNets.
  *
  * @example
  * ```ts
@@ -11,6 +11,8 @@
  *
  * @module
  */
+export { convNet } from "./convnet.ts";
+export type { ConvNetOptions } from "./convnet.ts";
 export { mlp } from "./mlp.ts";
 export type { MlpOptions, MlpParams, MlpState } from "./mlp.ts";
 export { resnet18, resnet34, resnet50 } from "./resnet.ts";

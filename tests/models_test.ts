@@ -5,7 +5,7 @@ import { useBackend } from "../lib/backend.ts";
 import * as nn from "../lib/nn/mod.ts";
 import * as random from "../lib/random.ts";
 import * as tree from "../lib/tree.ts";
-import { mlp, resnet18, resnet34, resnet50 } from "../models/mod.ts";
+import { convNet, mlp, resnet18, resnet34, resnet50 } from "../models/mod.ts";
 
 Deno.test("ResNet-18 and ResNet-50 parameter counts equal torchvision's at 1000 classes", async () => {
   await useBackend("cpu");
@@ -98,6 +98,83 @@ for (const [build, features] of [[resnet18, 128], [resnet34, 128], [resnet50, 51
     tree.dispose(strided.params, strided.state, input, out.y);
   });
 }
+
+Deno.test("convNet: layout, strides, parameter count and forward pass on wasm", async () => {
+  await useBackend("wasm");
+  const encoder = convNet({ channels: [8, 16, 16], strides: [1, 2, 2] });
+  const { params, state, outputShape } = encoder.init(random.key(0), [28, 28, 1]);
+  assert.deepEqual(outputShape, [16]);
+  assert.deepEqual(tree.paths(params), [
+    "layer0/conv/w",
+    "layer0/bn/scale",
+    "layer0/bn/offset",
+    "layer1/conv/w",
+    "layer1/bn/scale",
+    "layer1/bn/offset",
+    "layer2/conv/w",
+    "layer2/bn/scale",
+    "layer2/bn/offset",
+  ]);
+  assert.equal(nn.countParams(params), 9 * 1 * 8 + 9 * 8 * 16 + 9 * 16 * 16 + 2 * (8 + 16 + 16));
+  const x = random.uniform(random.key(1), [3, 28, 28, 1]);
+  const before = tf.memory().numTensors;
+  const { y, state: next } = encoder.apply(params, state, x, { training: true });
+  assert.deepEqual(y.shape, [3, 16]);
+  const values = await y.data();
+  assert.ok(values.every((v) => v >= 0 && Number.isFinite(v)), "pooled relu features");
+  tree.dispose(y, next);
+  assert.equal(tf.memory().numTensors, before);
+  tree.dispose(params, state, x);
+
+  const classifier = convNet({ channels: [4], classes: 10 }).init(random.key(0), [8, 8, 3]);
+  assert.deepEqual(classifier.outputShape, [10]);
+  assert.deepEqual((classifier.params as { fc: nn.LinearParams }).fc.w.shape, [4, 10]);
+  tree.dispose(classifier.params, classifier.state);
+});
+
+Deno.test("convNet with poolGrid 2: the last map averaged to 2x2 cells, flattened", async () => {
+  await useBackend("wasm");
+  const options = { channels: [4, 6], strides: [1, 2] };
+  const gridded = convNet({ ...options, poolGrid: 2 });
+  const { params, state, outputShape } = gridded.init(random.key(0), [9, 9, 1]);
+  assert.deepEqual(outputShape, [24], "2 x 2 cells x 6 channels");
+  const x = random.uniform(random.key(1), [2, 9, 9, 1]);
+  const { y } = gridded.apply(params, state, x);
+  // Without the pool, the same parameters give the 5x5 map the cells average.
+  const map: nn.Layer = nn.sequential({
+    layer0: nn.sequential({
+      conv: nn.conv2d({ filters: 4, kernel: 3, bias: false }),
+      bn: nn.batchNorm(),
+      relu: nn.relu,
+    }),
+    layer1: nn.sequential({
+      conv: nn.conv2d({ filters: 6, kernel: 3, stride: 2, bias: false }),
+      bn: nn.batchNorm(),
+      relu: nn.relu,
+    }),
+  });
+  const p = params as Record<string, tree.Tree>;
+  const s = state as Record<string, tree.Tree>;
+  const m =
+    map.apply({ layer0: p.layer0, layer1: p.layer1 }, { layer0: s.layer0, layer1: s.layer1 }, x).y;
+  const cell = tf.mean(tf.slice(m, [0, 2, 0, 0], [-1, 3, 3, -1]), [1, 2]); // rows 2-4, cols 0-2
+  const fromGrid = tf.slice(tf.reshape(y, [2, 2, 2, 6]), [0, 1, 0, 0], [-1, 1, 1, -1]);
+  const flat = tf.reshape(fromGrid, [2, 6]);
+  assert.ok(await tree.allClose(flat, cell, { rtol: 1e-5, atol: 1e-6 }));
+  tree.dispose(params, state, x, y, m, cell, fromGrid, flat);
+});
+
+Deno.test("convNet options are checked, every error at once", () => {
+  assert.throws(
+    () => convNet({ channels: [8, 0], strides: [1], poolGrid: 0, classes: 1.5 }),
+    (e: Error) =>
+      e.message.includes("convNet: channels[1] must be a positive integer, got 0") &&
+      e.message.includes("convNet: strides must have one entry per layer (2), got 1") &&
+      e.message.includes("convNet: poolGrid must be a positive integer, got 0") &&
+      e.message.includes("convNet: classes must be a positive integer, got 1.5"),
+  );
+  assert.throws(() => convNet({ channels: [] }), /convNet: channels must name at least one layer/);
+});
 
 Deno.test("mlp: layout, fused relu, batch norm, and output", async () => {
   await useBackend("cpu");

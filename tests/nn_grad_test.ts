@@ -91,6 +91,12 @@ const CASES: readonly Case[] = [
     inputShape: [5, 5, 2],
     batch: 2,
   },
+  {
+    name: "adaptiveAvgPool2d 7x5 to 2x3 (overlapping cells)",
+    layer: nn.adaptiveAvgPool2d({ size: [2, 3] }),
+    inputShape: [7, 5, 2],
+    batch: 2,
+  },
   { name: "globalAvgPool", layer: nn.globalAvgPool, inputShape: [3, 3, 2], batch: 2 },
   { name: "flatten", layer: nn.flatten, inputShape: [2, 3, 2], batch: 2 },
   {

@@ -189,6 +189,7 @@ Deno.test("init's output shape is the shape apply produces", () => {
     ["max pool valid", nn.maxPool2d({ window: 2 }), [7, 8, 2]],
     ["avg pool same", nn.avgPool2d({ window: [2, 3], stride: [1, 2], padding: "same" }), [7, 8, 2]],
     ["global avg pool", nn.globalAvgPool, [7, 8, 2]],
+    ["adaptive avg pool", nn.adaptiveAvgPool2d({ size: [2, 3] }), [7, 8, 2]],
     ["flatten", nn.flatten, [7, 8, 2]],
     ["layerNorm", nn.layerNorm(), [7, 8, 2]],
     ["batchNorm", nn.batchNorm(), [7, 8, 2]],
@@ -207,6 +208,30 @@ Deno.test("avgPool2d with same padding averages only the positions inside the in
   const { y } = nn.avgPool2d({ window: 2, padding: "same" }).apply(null, null, x);
   assert.deepEqual(Array.from(y.dataSync()), [3, 4.5, 7.5, 9]);
   tree.dispose(x, y);
+});
+
+Deno.test("adaptiveAvgPool2d averages PyTorch's cells, overlapping where the grid does not divide", () => {
+  // 7 rows to 2 cells: rows 0-3 and 3-6; 3 columns to 3 cells: one column each.
+  const x = tf.tensor4d(Array.from({ length: 21 }, (_, i) => i), [1, 7, 3, 1]);
+  const { y } = nn.adaptiveAvgPool2d({ size: [2, 3] }).apply(null, null, x);
+  assert.deepEqual(y.shape, [1, 2, 3, 1]);
+  const rowMean = (rows: number[], col: number) =>
+    rows.reduce((sum, r) => sum + 3 * r + col, 0) / rows.length;
+  const expected = [[0, 1, 2, 3], [3, 4, 5, 6]].flatMap((rows) =>
+    [0, 1, 2].map((c) => rowMean(rows, c))
+  );
+  assert.deepEqual(Array.from(y.dataSync()), expected);
+  tree.dispose(x, y);
+
+  const square = tf.ones([2, 4, 4, 3]);
+  const pooled = nn.adaptiveAvgPool2d({ size: 4 }).apply(null, null, square);
+  assert.deepEqual(Array.from(pooled.y.dataSync()), Array.from(square.dataSync()), "identity grid");
+  tree.dispose(square, pooled.y);
+
+  assert.throws(
+    () => nn.adaptiveAvgPool2d({ size: 3 }).init(random.key(0), [2, 8, 4], { path: "enc/pool" }),
+    /adaptiveAvgPool2d at "enc\/pool": a 3x3 grid needs an input of at least 3x3 positions, got 2x8/,
+  );
 });
 
 Deno.test("initialisers: scales, bounds and the weight's fans for biases", () => {

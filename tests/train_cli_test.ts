@@ -149,11 +149,11 @@ Deno.test("train CLI: unknown flags, missing values, stray and repeated argument
 });
 
 Deno.test("train CLI: --limit must leave one whole batch, of --batch-size or the preset's", () => {
-  const [problem, ...rest] = problems(parseTrainArgs(["--limit", "200"]));
+  const [problem, ...rest] = problems(parseTrainArgs(["--limit", "300", "--preset", "paper"]));
   assert.deepEqual(rest, []);
   assert.match(
     problem,
-    /--limit 200 leaves no whole batch of 256 images \(the preset's batch size\)/,
+    /--limit 300 leaves no whole batch of 4096 images \(the preset's batch size\)/,
   );
   assert.match(
     problems(parseTrainArgs(["--limit", "300", "--batch-size", "512"]))[0],

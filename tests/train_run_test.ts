@@ -159,6 +159,9 @@ Deno.test("train run on shapes: stop, checkpoint exact, resume continues, final 
     assert.deepEqual(finals, ["trained", "random", "pixels"]);
     const results = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.results)));
     assert.deepEqual(results, two.results);
+    const { resumed, stepSeconds } = two.results!;
+    assert.equal(resumed, true);
+    assert.ok(stepSeconds >= 0 && Number.isInteger(stepSeconds), `stepSeconds ${stepSeconds}`);
     for (const kind of ["trained", "random", "pixels"] as const) {
       const { knn, linear } = two.results![kind];
       for (const v of [knn.k20, knn.k200, linear.testAccuracy, linear.trainAccuracy]) {

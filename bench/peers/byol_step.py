@@ -1,8 +1,9 @@
 """PyTorch peer of the BYOL training step, for side-by-side timing (bench/byol_step.ts).
 
-Same architecture (ResNet with the `small` 3x3 stem or the `imagenet` stem, width multiplier,
-projector/predictor MLPs Linear-BN-ReLU-Linear), same batch, same step: two augmented views
-(random resized crop + flip + brightness/contrast jitter + solarize on view 2), online and
+Same architecture (ResNet with the `small`, `strided` or `imagenet` stem and a width multiplier,
+or the plain conv net of models/convnet.ts with its grid pooling; projector/predictor MLPs
+Linear-BN-ReLU-Linear), same batch, same step: two augmented views (random resized crop + flip
++ brightness/contrast jitter + solarize on view 2 when asked), online and
 target forward passes with per-view batch-norm, the symmetrised 2 - 2 cos loss, backward, the
 optimizer (AdamW or LARS) and the EMA of the target. Grayscale input only (the bench's 28x28x1).
 
@@ -78,6 +79,25 @@ class ResNet(nn.Module):
         return self.layers(self.stem(x)).mean(dim=(2, 3))
 
 
+class ConvNet(nn.Module):
+    """models/convnet.ts: 3x3 conv-BN-ReLU layers, then an average pool to a grid x grid map."""
+
+    def __init__(self, channels, strides, grid, cin):
+        super().__init__()
+        layers = []
+        for c, s in zip(channels, strides):
+            layers += [conv_bn(cin, c, 3, s), nn.ReLU()]
+            cin = c
+        self.layers = nn.Sequential(*layers)
+        self.grid = grid
+        self.features = cin * grid * grid
+
+    def forward(self, x):
+        # NCHW here: put channels last before flattening, as the NHWC original does.
+        y = F.adaptive_avg_pool2d(self.layers(x), self.grid)
+        return y.permute(0, 2, 3, 1).flatten(1)
+
+
 def mlp(cin, hidden, out):
     return nn.Sequential(nn.Linear(cin, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, out))
 
@@ -115,6 +135,11 @@ def augment(x, gen, min_scale, solarize_p):
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--arch", default="resnet", choices=["resnet", "convnet"])
+    p.add_argument("--channels", default="32,64,64,128,128", help="convnet: channels per layer")
+    p.add_argument("--strides", default="1,2,1,2,1", help="convnet: stride per layer")
+    p.add_argument("--pool-grid", type=int, default=1, help="convnet: side of the pooled grid")
+    p.add_argument("--solarize", type=float, default=0.2, help="view 2's solarize probability")
     p.add_argument("--depth", type=int, default=18)
     p.add_argument("--width", type=float, default=0.5)
     p.add_argument("--stem", default="small")
@@ -134,11 +159,16 @@ def main():
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
 
-    encoder = ResNet(a.depth, a.width, a.stem, 1)
+    def make_encoder():
+        if a.arch == "convnet":
+            ints = lambda text: [int(v) for v in text.split(",")]
+            return ConvNet(ints(a.channels), ints(a.strides), a.pool_grid, 1)
+        return ResNet(a.depth, a.width, a.stem, 1)
+
+    encoder = make_encoder()
     online = nn.Sequential(encoder, mlp(encoder.features, a.hidden, a.proj))
     predictor = mlp(a.proj, a.hidden, a.proj)
-    target = ResNet(a.depth, a.width, a.stem, 1)
-    target = nn.Sequential(target, mlp(encoder.features, a.hidden, a.proj))
+    target = nn.Sequential(make_encoder(), mlp(encoder.features, a.hidden, a.proj))
     target.load_state_dict(online.state_dict())
     for q in target.parameters():
         q.requires_grad_(False)
@@ -165,7 +195,7 @@ def main():
 
     def step(k):
         v1 = augment(images, gen, a.min_scale, 0.0)
-        v2 = augment(images, gen, a.min_scale, 0.2)
+        v2 = augment(images, gen, a.min_scale, a.solarize)
         p1, p2 = predictor(online(v1)), predictor(online(v2))
         with torch.no_grad():
             z1, z2 = target(v1), target(v2)

@@ -38,7 +38,8 @@ export interface Conv2dOptions<Bias extends boolean = true> {
 
 /**
  * A 2-D convolution on NHWC inputs `[batch, h, w, in]`, giving `[batch, h', w', filters]`.
- * Runs as one `tf.fused.conv2d` (convolution, bias and activation). `apply` consumes nothing.
+ * Runs as one `tf.fused.conv2d` (convolution, bias and activation), or `tf.conv2d` when there is
+ * neither bias nor activation. `apply` consumes nothing.
  *
  * @example
  * ```ts
@@ -74,14 +75,18 @@ export function conv2d<Bias extends boolean = true>(
     apply(params, _state, x, { path } = {}) {
       const { w, b } = params as { w: tf.Tensor4D; b?: tf.Tensor1D };
       checkInput(layer, path, x, [null, null, null, w.shape[2]]);
-      const y = tf.fused.conv2d({
-        x: x as tf.Tensor4D,
-        filter: w,
-        strides: stride,
-        pad: padding,
-        bias: b,
-        activation,
-      });
+      // tfjs's fused op computes every input's gradient (customGrad), so a first layer would
+      // also pay for the gradient of the images; the plain op computes only what is asked.
+      const y = b === undefined && activation === "linear"
+        ? tf.conv2d(x as tf.Tensor4D, w, stride, padding)
+        : tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: w,
+          strides: stride,
+          pad: padding,
+          bias: b,
+          activation,
+        });
       return { y, state: null };
     },
   };

@@ -45,8 +45,8 @@ export type { BatchNormOptions, BatchNormParams, BatchNormState } from "./batch_
 export { layerNorm } from "./layer_norm.ts";
 export type { LayerNormOptions, LayerNormParams } from "./layer_norm.ts";
 export { gelu, relu } from "./activations.ts";
-export { avgPool2d, globalAvgPool, maxPool2d } from "./pooling.ts";
-export type { Pool2dOptions } from "./pooling.ts";
+export { adaptiveAvgPool2d, avgPool2d, globalAvgPool, maxPool2d } from "./pooling.ts";
+export type { AdaptiveAvgPool2dOptions, Pool2dOptions } from "./pooling.ts";
 export { flatten } from "./flatten.ts";
 export { dropout } from "./dropout.ts";
 export type { DropoutOptions } from "./dropout.ts";

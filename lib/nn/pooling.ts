@@ -1,5 +1,6 @@
 /**
- * Pooling layers on NHWC inputs: windowed max and average pooling, and global average pooling.
+ * Pooling layers on NHWC inputs: windowed max and average pooling, adaptive average pooling to a
+ * fixed grid, and global average pooling.
  *
  * @module
  */
@@ -124,3 +125,65 @@ export const globalAvgPool: StatelessLayer = {
     return { y: tf.mean(x, [1, 2]), state: null };
   },
 };
+
+/** Options for {@link adaptiveAvgPool2d}. */
+export interface AdaptiveAvgPool2dOptions {
+  /** Output grid: one number for a square grid, or `[rows, cols]`; each at most the input's. */
+  readonly size: Size2d;
+}
+
+/** Cell `i` of `cells` over `size` positions spans `[floor(i size / cells), ceil((i + 1) size / cells))`. */
+function cellBounds(size: number, cells: number): [number, number][] {
+  return Array.from(
+    { length: cells },
+    (_, i) => [Math.floor(i * size / cells), Math.ceil((i + 1) * size / cells)],
+  );
+}
+
+function meansAlong(x: tf.Tensor4D, axis: 1 | 2, cells: number): tf.Tensor4D {
+  const parts = cellBounds(x.shape[axis], cells).map(([start, end]) => {
+    const begin: [number, number, number, number] = [0, 0, 0, 0];
+    const size: [number, number, number, number] = [-1, -1, -1, -1];
+    begin[axis] = start;
+    size[axis] = end - start;
+    return tf.mean(tf.slice(x, begin, size), axis, true);
+  });
+  return tf.concat(parts, axis) as tf.Tensor4D;
+}
+
+/**
+ * Average pooling to a fixed `[rows, cols]` grid whatever the input size (PyTorch's
+ * `AdaptiveAvgPool2d`): cell `i` of `n` over `h` positions averages rows
+ * `floor(i h / n)` to `ceil((i + 1) h / n) - 1`, so neighbouring cells overlap when `n` does not
+ * divide `h` (7 px to 2 cells: rows 0-3 and 3-6). `[batch, h, w, c]` to `[batch, rows, cols, c]`.
+ * `apply` consumes nothing.
+ *
+ * @example
+ * ```ts
+ * // a 2x2 grid of pooled features, flattened: [batch, 4 * channels]
+ * const head = sequential({ pool: adaptiveAvgPool2d({ size: 2 }), flat: flatten });
+ * ```
+ */
+export function adaptiveAvgPool2d({ size }: AdaptiveAvgPool2dOptions): StatelessLayer {
+  const [rows, cols] = toPair("adaptiveAvgPool2d", "size", size);
+  const tooSmall = (path: string | undefined, shape: readonly number[]) =>
+    new Error(
+      `adaptiveAvgPool2d${path ? ` at "${path}"` : ""}: a ${rows}x${cols} grid needs an input ` +
+        `of at least ${rows}x${cols} positions, got ${shape[0]}x${shape[1]}`,
+    );
+  return {
+    init(_key, inputShape, { path } = {}) {
+      const expected = "[height, width, channels]";
+      checkInitShape({ layer: "adaptiveAvgPool2d", path, inputShape, expected, ranks: [3] });
+      if (inputShape[0] < rows || inputShape[1] < cols) throw tooSmall(path, inputShape);
+      return { params: null, state: null, outputShape: [rows, cols, inputShape[2]] };
+    },
+    apply(_params, _state, x, { path } = {}) {
+      checkInput("adaptiveAvgPool2d", path, x, [null, null, null, null]);
+      const x4 = x as tf.Tensor4D;
+      if (x4.shape[1] < rows || x4.shape[2] < cols) throw tooSmall(path, x4.shape.slice(1));
+      const y = tf.tidy(() => meansAlong(meansAlong(x4, 1, rows), 2, cols));
+      return { y, state: null };
+    },
+  };
+}

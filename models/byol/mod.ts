@@ -15,4 +15,12 @@ export type {
 } from "./byol.ts";
 export { collapseSignal, regressionLoss } from "./loss.ts";
 export { cifar10, encoderOf, fashionMnist, fromPreset, paper, presets } from "./presets.ts";
-export type { AdamPreset, ByolPreset, EncoderPreset, LarsPreset, PresetRun } from "./presets.ts";
+export type {
+  AdamPreset,
+  ByolPreset,
+  ConvNetPreset,
+  EncoderPreset,
+  LarsPreset,
+  PresetRun,
+  ResNetPreset,
+} from "./presets.ts";

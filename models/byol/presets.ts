@@ -6,15 +6,28 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { data, type Layer, optim, schedules, type Shape } from "../../mod.ts";
+import { convNet } from "../convnet.ts";
 import { resnet18, resnet34, resnet50 } from "../resnet.ts";
 import type { ByolOptions, HeadOptions } from "./byol.ts";
 
-/** The encoder of a preset: a ResNet from `models/`. */
-export interface EncoderPreset {
+/** A ResNet encoder from `models/resnet.ts`. */
+export interface ResNetPreset {
   readonly arch: "resnet18" | "resnet34" | "resnet50";
   readonly stem: "small" | "strided" | "imagenet";
   readonly width: number;
 }
+
+/** A plain conv-net encoder from `models/convnet.ts`. */
+export interface ConvNetPreset {
+  readonly arch: "convnet";
+  readonly channels: readonly number[];
+  readonly strides: readonly number[];
+  /** Side of the grid the last feature map is averaged to (1: global average pooling). */
+  readonly poolGrid: number;
+}
+
+/** The encoder of a preset. */
+export type EncoderPreset = ResNetPreset | ConvNetPreset;
 
 /** LARS (You et al. 2017) as BYOL uses it: biases and batch-norm parameters excluded. */
 export interface LarsPreset {
@@ -93,25 +106,42 @@ export const cifar10: ByolPreset = {
 };
 
 /**
- * Fashion-MNIST on a 2-core CPU: a ResNet-18 at a quarter width whose stem convolution has
- * stride 2, so the residual stages run at 14, 7, 4 and 2 px (a quarter of the small stem's
- * compute; 16-128 channels, 0.7 M parameters), heads 512/128, AdamW at 2e-3, tau 0.99 and the
- * small-image views (crops of at least 25% of the area, no blur). 9 epochs fit in 30 minutes of
- * training on 2 cores (0.8 s per step at batch 256, measured with `deno task bench`).
+ * The views of the fashion-mnist preset: crops of 30-100% of the area with a flip, and the
+ * brightness/contrast jitter of the paper; no blur or solarize, which on 28 px clothes erase the
+ * detail (collars, sleeves) that tells the classes apart.
+ */
+const FASHION_MNIST_VIEW: data.ViewPreset = {
+  ...data.SMALL_IMAGE_VIEWS[0],
+  crop: { ...data.SMALL_IMAGE_VIEWS[0].crop, scale: [0.3, 1] },
+  solarizeProbability: 0,
+};
+
+/**
+ * Fashion-MNIST on a 2-core CPU: a 5-layer conv net (32-64-64-128-128 channels at 28, 14, 14,
+ * 7 and 7 px) whose last map is averaged to 2x2 cells (512 features), heads 512/128, AdamW at
+ * 2e-3, batch 64, tau 0.99. 4 epochs (3,748 steps) took 28 minutes of training on 2 cores and
+ * reached kNN (k=20) 85.4% and a linear probe 89.1% on the test set (README).
+ * The conv net beat a quarter-width ResNet-18 at the same budget: the ResNet's last stages run
+ * at 4 and 2 px, too coarse for 28 px images.
  */
 export const fashionMnist: ByolPreset = {
   name: "fashion-mnist",
-  description: "Fashion-MNIST on a 2-core CPU: ResNet-18 strided stem, width 0.25, AdamW, 9 epochs",
-  encoder: { arch: "resnet18", stem: "strided", width: 0.25 },
+  description: "Fashion-MNIST on a 2-core CPU: 5-layer conv net, 2x2 pooled, AdamW, 4 epochs",
+  encoder: {
+    arch: "convnet",
+    channels: [32, 64, 64, 128, 128],
+    strides: [1, 2, 1, 2, 1],
+    poolGrid: 2,
+  },
   inputShape: [28, 28, 1],
   projector: { hidden: 512, out: 128 },
   predictor: { hidden: 512, out: 128 },
-  batchSize: 256,
-  epochs: 9,
-  warmupEpochs: 1,
+  batchSize: 64,
+  epochs: 4,
+  warmupEpochs: 0.4,
   optimizer: { kind: "adamw", learningRate: 2e-3, weightDecay: 1e-4 },
   tauBase: 0.99,
-  views: data.SMALL_IMAGE_VIEWS,
+  views: [FASHION_MNIST_VIEW, FASHION_MNIST_VIEW],
 };
 
 /** Every preset by name. */
@@ -122,9 +152,20 @@ export const presets: Readonly<Record<string, ByolPreset>> = {
 };
 
 /** The encoder layer a preset describes. */
-export function encoderOf({ arch, stem, width }: EncoderPreset): Layer {
-  const build = { resnet18, resnet34, resnet50 }[arch];
-  return build({ stem, width });
+export function encoderOf(preset: EncoderPreset): Layer {
+  if (preset.arch === "convnet") {
+    const { channels, strides, poolGrid } = preset;
+    return convNet({ channels, strides, poolGrid });
+  }
+  const build = { resnet18, resnet34, resnet50 }[preset.arch];
+  if (build === undefined) {
+    throw new RangeError(
+      `encoderOf: arch must be "resnet18", "resnet34", "resnet50" or "convnet", got "${
+        (preset as { arch: unknown }).arch
+      }"`,
+    );
+  }
+  return build({ stem: preset.stem, width: preset.width });
 }
 
 /** Run-time choices that override a preset. */

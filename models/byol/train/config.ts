@@ -37,7 +37,7 @@ export interface RunConfig {
   };
   /** The preset in full, so a resumed run does not depend on the code's current presets. */
   readonly preset: ByolPreset;
-  /** `preset`: the preset's ResNet; `custom`: an encoder given in code (needed again to resume). */
+  /** `preset`: the preset's encoder; `custom`: an encoder given in code (needed again to resume). */
   readonly encoder: "preset" | "custom";
   readonly epochs: number;
   readonly batchSize: number;

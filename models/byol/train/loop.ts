@@ -56,12 +56,19 @@ async function monitor(s: Session, state: ByolState, epoch: number, { out, now }
   );
 }
 
+/** How {@link trainEpochs} ended. */
+export interface TrainOutcome {
+  /** Whether `signal` stopped it early (the caller then checkpoints the state). */
+  readonly stopped: boolean;
+  /** Seconds spent in training steps (not evaluations or checkpoints) by this session. */
+  readonly stepSeconds: number;
+}
+
 /**
  * Trains from `held.state` to the session's last step (see the module doc), replacing
- * `held.state` after each step and freeing the old one. Returns whether `signal` stopped it
- * early; the caller then checkpoints the state.
+ * `held.state` after each step and freeing the old one.
  */
-export async function trainEpochs(s: Session, held: Holder, io: LoopIo): Promise<boolean> {
+export async function trainEpochs(s: Session, held: Holder, io: LoopIo): Promise<TrainOutcome> {
   const { out, now, signal } = io;
   const c = s.config;
   if (!s.resumed && c.evalEvery > 0) await monitor(s, held.state, 0, io);
@@ -120,7 +127,7 @@ export async function trainEpochs(s: Session, held: Holder, io: LoopIo): Promise
           step === epochEnd,
         );
       }
-      if (signal?.aborted) return true;
+      if (signal?.aborted) return { stopped: true, stepSeconds: clock.totalSeconds };
       if (step === epochEnd) break;
     }
     const last = epoch + 1 === c.epochs;
@@ -130,5 +137,5 @@ export async function trainEpochs(s: Session, held: Holder, io: LoopIo): Promise
     const path = await saveTrainState(s.dir, checkpointArgs(s, held.state));
     out.info(`epoch ${epoch + 1}/${c.epochs} done: saved ${path}`);
   }
-  return false;
+  return { stopped: false, stepSeconds: clock.totalSeconds };
 }

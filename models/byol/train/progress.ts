@@ -90,6 +90,11 @@ export class StepClock {
     return rate;
   }
 
+  /** Seconds spent in the recorded steps, all of them. */
+  get totalSeconds(): number {
+    return this.#seconds;
+  }
+
   /** Seconds the remaining steps should take at the average step time, or `null` before one. */
   eta(remainingSteps: number): number | null {
     if (this.#steps === 0) return null;

@@ -102,4 +102,12 @@ export interface BaselineResults {
 }
 
 /** The final evaluation (`results.json`): the trained encoder and both baselines. */
-export interface FinalResults extends TrainedResults, BaselineResults {}
+export interface FinalResults extends TrainedResults, BaselineResults {
+  /**
+   * Seconds spent in training steps (not evaluations or checkpoints) by the session that
+   * finished the run; a resumed run counts only its last session.
+   */
+  readonly stepSeconds: number;
+  /** Whether that session resumed the run from a checkpoint. */
+  readonly resumed: boolean;
+}

@@ -15,6 +15,7 @@ import type { TrainOptions } from "./options.ts";
 import { curvesSvg, featuresSvg } from "./pictures.ts";
 import type { FinalResults, MetricsRecord } from "./records.ts";
 import { formatResults } from "./report.ts";
+import { formatDuration } from "./progress.ts";
 import { appendMetrics, readMetrics, RUN_FILES, writeRunFile } from "./run_folder.ts";
 import { openSession, type Session } from "./session.ts";
 import { type Output, terminalOutput } from "./terminal.ts";
@@ -23,7 +24,7 @@ import { type Output, terminalOutput } from "./terminal.ts";
 export interface RunOptions extends TrainOptions {
   /** A preset given in code (e.g. a tiny one in tests), replacing `preset`; kept in config.json. */
   readonly customPreset?: ByolPreset;
-  /** An encoder replacing the preset's ResNet; it must be given again to resume the run. */
+  /** An encoder replacing the preset's; it must be given again to resume the run. */
   readonly encoder?: Layer;
   /** Where messages go (default {@link terminalOutput}). */
   readonly output?: Output;
@@ -89,7 +90,11 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
   let kept = false;
   try {
     announce(s, out);
-    const stopped = await trainEpochs(s, held, { out, now, signal: options.signal });
+    const { stopped, stepSeconds } = await trainEpochs(s, held, {
+      out,
+      now,
+      signal: options.signal,
+    });
     const step = held.state.step;
     let results: FinalResults | null = null;
     if (stopped) {
@@ -101,7 +106,11 @@ export async function runTraining(options: RunOptions): Promise<RunOutcome> {
           `deno task train --resume ${s.dir}`,
       );
     } else {
-      results = await finish(s, held.state, out, now);
+      out.info(
+        `training steps took ${formatDuration(stepSeconds)}` +
+          (s.resumed ? " in this session" : ""),
+      );
+      results = await finish(s, held.state, stepSeconds, out, now);
     }
     kept = options.returnState === true;
     const state = kept ? held.state : null;
@@ -139,6 +148,7 @@ function announce(s: Session, out: Output): void {
 async function finish(
   s: Session,
   state: ByolState,
+  stepSeconds: number,
   out: Output,
   now: () => Date,
 ): Promise<FinalResults> {
@@ -161,7 +171,12 @@ async function finish(
     initKey: s.keys.init,
     inputShape: c.dataset.imageShape,
   });
-  const full: FinalResults = { ...results, ...baselines };
+  const full: FinalResults = {
+    ...results,
+    stepSeconds: Math.round(stepSeconds),
+    resumed: s.resumed,
+    ...baselines,
+  };
   const time = now().toISOString();
   await appendMetrics(
     s.dir,
