@@ -219,7 +219,11 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
   }
 
   const main: Config[] = [
-    { name: "fashion-mnist preset (convnet, 2x2 pool)", preset: fashionMnist, batchSize: 128 },
+    {
+      name: "fashion-mnist preset (convnet, 2x2 pool)",
+      preset: fashionMnist,
+      batchSize: fashionMnist.batchSize,
+    },
     { name: "resnet18 strided stem w0.25", preset: withResNet18(0.25), batchSize: 256 },
     { name: "resnet18 small stem w0.5", preset: withResNet18(0.5, "small"), batchSize: 256 },
   ];
