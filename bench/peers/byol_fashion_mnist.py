@@ -14,7 +14,7 @@ Run with Debian's python3-torch, e.g. (one JSON line per evaluation, the last wi
 import argparse, gzip, json, math, os, sys, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from byol_step import ConvNet, ResNet, mlp
+from byol_step import ConvNet, ResNet, augment, mlp
 
 def idx(path):
     with gzip.open(path) as f: data = f.read()
@@ -28,25 +28,6 @@ def load():
     xte = torch.tensor(idx(D+"t10k-images-idx3-ubyte.gz")).float().div(255).unsqueeze(1)
     yte = torch.tensor(idx(D+"t10k-labels-idx1-ubyte.gz")).long()
     return xtr, ytr, xte, yte
-
-def augment(x, gen, a, solarize_p):
-    n = x.shape[0]; u = lambda *s: torch.rand(*s, generator=gen)
-    area = a.min_scale + (1 - a.min_scale) * u(n)
-    lr_ = math.log(3/4) + (math.log(4/3) - math.log(3/4)) * u(n); ratio = torch.exp(lr_)
-    w = torch.sqrt(area * ratio).clamp(max=1); h = torch.sqrt(area / ratio).clamp(max=1)
-    cx = (u(n)*2-1)*(1-w); cy = (u(n)*2-1)*(1-h)
-    flip = torch.where(u(n) < 0.5, -1.0, 1.0)
-    th = torch.zeros(n, 2, 3); th[:,0,0] = w*flip; th[:,0,2] = cx; th[:,1,1] = h; th[:,1,2] = cy
-    grid = F.affine_grid(th, list(x.shape), align_corners=False)
-    y = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    if a.jitter_p > 0:
-        j = (u(n) < a.jitter_p).float().view(n,1,1,1)
-        b = (1 - a.jitter + 2*a.jitter*u(n)).view(n,1,1,1); c = (1 - a.jitter + 2*a.jitter*u(n)).view(n,1,1,1)
-        br = (y*b).clamp(0,1); m = br.mean(dim=(1,2,3), keepdim=True)
-        y = j*((br-m)*c+m).clamp(0,1) + (1-j)*y
-    if solarize_p > 0:
-        s = (u(n) < solarize_p).view(n,1,1,1); y = torch.where(s & (y >= 0.5), 1-y, y)
-    return y
 
 def encoder_of(a):
     if a.arch == "convnet":
@@ -116,7 +97,8 @@ def main():
         if pos + a.batch > len(xtr): perm = torch.randperm(len(xtr), generator=gen); pos = 0
         x = xtr[perm[pos:pos+a.batch]]; pos += a.batch
         for g in opt.param_groups: g["lr"] = lr_at(k) * g.get("m", 1.0)
-        v1 = augment(x, gen, a, 0.0); v2 = augment(x, gen, a, a.solarize)
+        view = lambda sol: augment(x, gen, a.min_scale, sol, jitter=a.jitter, jitter_p=a.jitter_p)
+        v1 = view(0.0); v2 = view(a.solarize)
         p1, p2 = pred(online(v1)), pred(online(v2))
         with torch.no_grad(): z1, z2 = target(v1), target(v2)
         loss = (2-2*F.cosine_similarity(p1, z2, dim=-1).mean()) + (2-2*F.cosine_similarity(p2, z1, dim=-1).mean())
@@ -124,7 +106,6 @@ def main():
         tau = 1 - (1-a.tau)*(math.cos(math.pi*k/total)+1)/2
         with torch.no_grad():
             for t, o in zip(target.parameters(), online.parameters()): t.mul_(tau).add_(o, alpha=1-tau)
-            for t, o in zip(target.buffers(), online.buffers()): t.copy_(o) if t.dtype != torch.float32 else None
         k += 1
         if a.eval_every and k % a.eval_every == 0 and k < total:
             print(json.dumps({"step": k, "loss": round(loss.item(), 4), "knn20": knn(feats(enc, xtr), ytr, feats(enc, xte), yte), "s": round(time.time()-t0)}), flush=True)

@@ -102,7 +102,7 @@ def mlp(cin, hidden, out):
     return nn.Sequential(nn.Linear(cin, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, out))
 
 
-def augment(x, gen, min_scale, solarize_p):
+def augment(x, gen, min_scale, solarize_p, jitter=0.4, jitter_p=0.8):
     n = x.shape[0]
     u = lambda *s: torch.rand(*s, generator=gen)
     area = min_scale + (1 - min_scale) * u(n)
@@ -120,13 +120,13 @@ def augment(x, gen, min_scale, solarize_p):
     theta[:, 1, 2] = cy
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     y = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    jitter = (u(n) < 0.8).float().view(n, 1, 1, 1)
-    b = (0.6 + 0.8 * u(n)).view(n, 1, 1, 1)
-    c = (0.6 + 0.8 * u(n)).view(n, 1, 1, 1)
+    jittering = (u(n) < jitter_p).float().view(n, 1, 1, 1)
+    b = (1 - jitter + 2 * jitter * u(n)).view(n, 1, 1, 1)
+    c = (1 - jitter + 2 * jitter * u(n)).view(n, 1, 1, 1)
     bright = (y * b).clamp(0, 1)
     mean = bright.mean(dim=(1, 2, 3), keepdim=True)
     jittered = ((bright - mean) * c + mean).clamp(0, 1)
-    y = jitter * jittered + (1 - jitter) * y
+    y = jittering * jittered + (1 - jittering) * y
     if solarize_p > 0:
         sol = (u(n) < solarize_p).view(n, 1, 1, 1)
         y = torch.where(sol & (y >= 0.5), 1 - y, y)
