@@ -6,30 +6,24 @@
  *
  * @example
  * ```ts
- * import { random, tree, useBackend } from "./mod.ts";
- * import * as tf from "@tensorflow/tfjs";
+ * import { random, tf, tree, useBackend } from "@byol/tfjs";
  *
  * await useBackend("auto");
- * const [k1, k2] = random.split(random.key(0));
- * const params = { w: random.normal(k1, [3, 2]), b: tf.zeros([2]) };
+ * const params = { w: random.normal(random.key(0), [3, 2]), b: tf.zeros([2]) };
  * const target = tree.zerosLike(params);
  * const next = tree.map((t, o) => tf.add(tf.mul(t, 0.99), tf.mul(o, 0.01)), target, params);
+ * tree.dispose(params, target, next);
  * ```
  *
  * @module
  */
 
-/**
- * TensorFlow.js itself (`@tensorflow/tfjs`), for the tensor operations inside layers and losses.
- *
- * @example
- * ```ts
- * const x = tf.ones([2, 3]);
- * const y = tf.relu(tf.sub(x, 0.5));
- * tf.dispose([x, y]);
- * ```
- */
-export * as tf from "@tensorflow/tfjs";
+// `tf` is TensorFlow.js itself, the one instance this framework's tensors belong to (a second
+// copy of tfjs would be a second engine whose tensors do not mix), with the tfjs types the API
+// names (`tf.Tensor4D`, ...). It is the module as a typed value plus a namespace of type aliases
+// rather than `export * as tf from "@tensorflow/tfjs"`, which would make `deno doc --lint`
+// document tfjs's own ~1,000 undocumented symbols as this package's: see lib/tf.ts.
+export { tf } from "./lib/tf.ts";
 
 /**
  * Parameter trees: nested objects/arrays of tensors. `map`, `mapWithPath`, `leaves`, `flatten`,
@@ -37,13 +31,16 @@ export * as tf from "@tensorflow/tfjs";
  *
  * @example
  * ```ts
+ * import { tf, tree } from "@byol/tfjs";
+ *
  * const grads = { encoder: { w: tf.ones([2, 2]), b: tf.zeros([2]) } };
  * const halved = tree.map((g) => tf.mul(g, 0.5), grads);
- * const [weights, biases] = tree.partition(grads, (path) => !path.endsWith("/b"));
+ * console.log(tree.leaves(halved).length); // 2
+ * tree.dispose(grads, halved);
  * ```
  */
 export * as tree from "./lib/tree.ts";
-export type { Leaf, MapLeaves, Tree, TreeDef } from "./lib/tree.ts";
+export type { Filter, Leaf, LeafOf, MapLeaves, Tree, TreeDef, WideLeaf } from "./lib/tree.ts";
 
 /**
  * Explicit random keys (Threefry-2x32): `key`, `split`, `foldIn`, and draws `uniform`, `normal`,
@@ -51,24 +48,35 @@ export type { Leaf, MapLeaves, Tree, TreeDef } from "./lib/tree.ts";
  *
  * @example
  * ```ts
- * const [kInit, kDropout] = random.split(random.key(42));
+ * import { random, tf } from "@byol/tfjs";
+ *
+ * const [kInit, kNoise] = random.split(random.key(42));
  * const w = random.normal(kInit, [784, 128], { stddev: 0.05 });
+ * const keep = random.bernoulli(kNoise, 0.9, [128]);
+ * tf.dispose([w, keep]);
  * ```
  */
 export * as random from "./lib/random.ts";
 export type { Key } from "./lib/random.ts";
 
 /**
- * Selects the tfjs backend: `auto` (WebGPU on a hardware GPU, else wasm), `webgpu`, `wasm`, `cpu`.
+ * Selects the tfjs backend: `auto` (WebGPU on a hardware GPU, else wasm), `webgpu`, `wasm`, `cpu`,
+ * loading the chosen backend's tfjs package, for wasm with this framework's kernels
+ * (`installWasmKernels`). Importing this module loads no backend: until `useBackend` is called,
+ * tfjs runs on its default (`cpu` under Deno). Deno programs use `useDenoBackend` from `deno.ts`,
+ * which also starts tfjs's multi-threaded wasm build.
  *
  * @example
  * ```ts
+ * import { useBackend } from "@byol/tfjs";
+ *
  * const { name, reason } = await useBackend("auto");
  * console.log(name, reason);
  * ```
  */
 export { gpuAdapter, useBackend } from "./lib/backend.ts";
-export type { BackendChoice, BackendInfo, BackendName } from "./lib/backend.ts";
+export type { AdapterInfo, BackendChoice, BackendInfo, BackendName } from "./lib/backend.ts";
+export { builtinWasmKernel, installWasmKernels } from "./lib/kernels/register.ts";
 
 /**
  * Layers as pairs of pure functions over explicit trees: `init(key, inputShape)` and
@@ -78,6 +86,8 @@ export type { BackendChoice, BackendInfo, BackendName } from "./lib/backend.ts";
  *
  * @example
  * ```ts
+ * import { nn, random, tf, tree } from "@byol/tfjs";
+ *
  * const net = nn.sequential({
  *   conv: nn.conv2d({ filters: 8, kernel: 3, bias: false }),
  *   bn: nn.batchNorm(),
@@ -86,14 +96,25 @@ export type { BackendChoice, BackendInfo, BackendName } from "./lib/backend.ts";
  *   fc: nn.linear({ units: 10 }),
  * });
  * const { params, state } = net.init(random.key(0), [28, 28, 1]);
+ * const images = tf.zeros([4, 28, 28, 1]);
  * const { y, state: nextState } = net.apply(params, state, images, { training: true });
+ * console.log(y.shape); // [4, 10]
+ * tree.dispose(params, state, nextState, images, y);
  * ```
  */
 export * as nn from "./lib/nn/mod.ts";
 export type {
+  Applied,
   ApplyOptions,
+  BatchNormParams,
+  BatchNormState,
+  Conv2dParams,
+  Fans,
+  Initialized,
   Initializer,
+  InitOptions,
   Layer,
+  LinearParams,
   ParamsOf,
   Shape,
   StatelessLayer,
@@ -101,24 +122,39 @@ export type {
 } from "./lib/nn/mod.ts";
 
 /**
- * Data pipeline: loaders returning uint8 NHWC datasets (IDX / (Fashion-)MNIST with directory
- * lookup and SHA-256-verified download, CIFAR-10 binary, PNG/JPEG class folders, synthetic
- * `shapes`), key-driven epoch batches uploaded once with prefetch, and BYOL's augmentations on
- * the device (`byolViews`, `BYOL_VIEWS`, `SMALL_IMAGE_VIEWS`, `randomResizedCrop`, `colorJitter`,
- * `gaussianBlur`, `solarize`, `normalize`, ...).
+ * Data pipeline: uint8 NHWC datasets parsed from bytes in memory (IDX, CIFAR-10 binary,
+ * PNG/JPEG) or drawn (`shapes`), key-driven epoch batches uploaded once with prefetch, and BYOL's
+ * augmentations on the device (`byolViews`, `BYOL_VIEWS`, `SMALL_IMAGE_VIEWS`,
+ * `randomResizedCrop`, `colorJitter`, `gaussianBlur`, `solarize`, `normalize`, ...). The file
+ * and network loaders (`loadFashionMnist`, ...) are in `deno.ts`.
  *
  * @example
  * ```ts
- * const train = await data.loadFashionMnist({ split: "train" });
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const key = random.key(0);
+ * const train = data.shapes(key, { count: 512 });
+ * let step = 0;
  * for await (const { images, labels } of data.epochBatches(key, train, { batchSize: 256 })) {
- *   const [v1, v2] = data.byolViews(random.foldIn(key, step), images, data.SMALL_IMAGE_VIEWS);
+ *   const [v1, v2] = data.byolViews(random.foldIn(key, step++), images, data.SMALL_IMAGE_VIEWS);
  *   // ... train on v1, v2 ...
  *   tf.dispose([images, labels, v1, v2]);
  * }
  * ```
  */
 export * as data from "./lib/data/mod.ts";
-export type { Batch, ImageDataset, ViewPreset } from "./lib/data/mod.ts";
+export type {
+  Batch,
+  ColorJitterOptions,
+  IdxArray,
+  IdxDatasetSpec,
+  IdxFileSpec,
+  ImageDataset,
+  NHWC,
+  Range,
+  Split,
+  ViewPreset,
+} from "./lib/data/mod.ts";
 
 /**
  * Gradients over parameter trees: `valueAndGrad(f, { hasAux, frozen })` returns
@@ -127,9 +163,16 @@ export type { Batch, ImageDataset, ViewPreset } from "./lib/data/mod.ts";
  *
  * @example
  * ```ts
+ * import { random, tf, tree, valueAndGrad } from "@byol/tfjs";
+ *
  * const loss = (p: { w: tf.Tensor }, x: tf.Tensor, y: tf.Tensor) =>
  *   tf.mean(tf.square(tf.sub(tf.matMul(x, p.w), y)));
+ * const [kw, kx] = random.split(random.key(0));
+ * const params = { w: random.normal(kw, [3, 1]) };
+ * const x = random.normal(kx, [8, 3]);
+ * const y = tf.zeros([8, 1]);
  * const { value, grads } = valueAndGrad(loss)(params, x, y);
+ * tree.dispose(params, x, y, value, grads);
  * ```
  */
 export { stopGradient, valueAndGrad } from "./lib/autodiff.ts";
@@ -141,8 +184,13 @@ export type { Grads, ValueAndGrad, ValueAndGradOptions } from "./lib/autodiff.ts
  *
  * @example
  * ```ts
- * const out = step(state, batch, key);
- * state = advance(state, out.state);
+ * import { advance, tf, tree } from "@byol/tfjs";
+ *
+ * let state = { w: tf.ones([3]), step: 0 };
+ * for (let i = 0; i < 3; i++) {
+ *   state = advance(state, { w: tf.mul(state.w, 0.5), step: state.step + 1 });
+ * }
+ * tree.dispose(state);
  * ```
  */
 export { advance } from "./lib/advance.ts";
@@ -155,15 +203,29 @@ export { advance } from "./lib/advance.ts";
  *
  * @example
  * ```ts
- * const opt = optim.lars({ learningRate: 0.2, weightDecay: 1.5e-6, mask: optim.excludeBiasAndNorm });
+ * import { optim, tf, tree } from "@byol/tfjs";
+ *
+ * const params = { fc: { w: tf.ones([3, 2]), b: tf.zeros([2]) } };
+ * const grads = tree.map((p) => tf.onesLike(p), params);
+ * const opt = optim.lars({
+ *   learningRate: 0.2,
+ *   weightDecay: 1.5e-6,
+ *   mask: optim.excludeBiasAndNorm,
+ * });
  * const state = opt.init(params);
  * const { updates, state: nextState } = opt.update(grads, state, params);
  * const nextParams = optim.applyUpdates(params, updates);
- * tree.dispose(params, grads, updates, state);
+ * tree.dispose(params, grads, state, updates, nextState, nextParams);
  * ```
  */
 export * as optim from "./lib/optim/mod.ts";
-export type { GradientTransformation, LearningRate, Mask, Updates } from "./lib/optim/mod.ts";
+export type {
+  GradientTransformation,
+  LearningRate,
+  Mask,
+  UpdateResult,
+  Updates,
+} from "./lib/optim/mod.ts";
 
 /**
  * Schedules as plain `(step) => number` functions: `constant`, `linear`, `cosineDecay`,
@@ -171,8 +233,11 @@ export type { GradientTransformation, LearningRate, Mask, Updates } from "./lib/
  *
  * @example
  * ```ts
+ * import { optim, schedules } from "@byol/tfjs";
+ *
  * const lr = schedules.warmupCosine({ peak: 0.2, warmupSteps: 10, totalSteps: 1000 });
  * const opt = optim.sgd({ learningRate: lr });
+ * console.log(lr(0), lr(10), lr(1000)); // 0 0.2 0
  * ```
  */
 export * as schedules from "./lib/schedules.ts";
@@ -185,11 +250,37 @@ export type { Schedule } from "./lib/schedules.ts";
  *
  * @example
  * ```ts
- * const next = ema(target, online, cosineTau(0.996, step, totalSteps));
- * tree.dispose(target);
+ * import { cosineTau, ema, tf, tree } from "@byol/tfjs";
+ *
+ * const online = { w: tf.ones([2]) };
+ * const target = { w: tf.zeros([2]) };
+ * const next = ema(target, online, cosineTau(0.996, 100, 1000));
+ * tree.dispose(online, target, next);
  * ```
  */
 export { cosineTau, ema } from "./lib/ema.ts";
+
+/**
+ * The one step loop: `runSteps({ state, step, inputs, steps, onStep, signal })` runs a pure step
+ * over inputs, frees each old state with `advance`, shows each step's metrics to `onStep`, then
+ * disposes them, and returns the last state.
+ *
+ * @example
+ * ```ts
+ * import { random, runSteps, tf, tree } from "@byol/tfjs";
+ *
+ * // Ten steps shrinking w, each reporting |w|^2; the loop frees old states and the metrics.
+ * const final = await runSteps({
+ *   state: { w: random.normal(random.key(0), [3]) },
+ *   step: ({ w }) => ({ state: { w: tf.mul(w, 0.8) }, metrics: { loss: tf.dot(w, w) } }),
+ *   steps: 10,
+ *   onStep: async ({ metrics, index }) => console.log(index, await metrics.loss.data()),
+ * });
+ * tree.dispose(final);
+ * ```
+ */
+export { runSteps } from "./lib/steps.ts";
+export type { RunStepsOptions, StepOutput, StepReport } from "./lib/steps.ts";
 
 /**
  * Evaluation of frozen representations: `extractFeatures`, `pixelFeatures`, the weighted kNN
@@ -197,9 +288,17 @@ export { cosineTau, ema } from "./lib/ema.ts";
  *
  * @example
  * ```ts
+ * import { data, evaluation, nn, random, tf, tree } from "@byol/tfjs";
+ *
+ * const [kTrain, kTest, kInit] = random.split(random.key(0), 3);
+ * const train = data.shapes(kTrain, { count: 256 });
+ * const test = data.shapes(kTest, { count: 64 });
+ * const encoder = nn.sequential({ flat: nn.flatten, fc: nn.linear({ units: 16 }) });
+ * const { params, state } = encoder.init(kInit, [28, 28, 1]);
  * const encode = (x: tf.Tensor4D) => encoder.apply(params, state, x, { training: false }).y;
- * const { knn, linear } = await evaluation.evaluate({ encode, train, test, key: random.key(0) });
- * console.log(`kNN@20 ${knn.k20}, kNN@200 ${knn.k200}, linear ${linear?.testAccuracy}`);
+ * const { knn } = await evaluation.evaluate({ encode, train, test, probe: false });
+ * console.log(`kNN@20 ${knn.k20}`);
+ * tree.dispose(params, state);
  * ```
  */
 export * as evaluation from "./lib/eval/mod.ts";
@@ -212,24 +311,37 @@ export type {
 } from "./lib/eval/mod.ts";
 
 /**
- * Checkpoints in the safetensors format (tensor names are tree paths; structure and non-tensor
- * leaves in the metadata): `saveCheckpoint`, `loadCheckpoint`, `latestCheckpoint`,
- * `checkpointName`, `encodeSafetensors`, `decodeSafetensors`, ...
+ * Checkpoints in the safetensors format as bytes (tensor names are tree paths; structure and
+ * non-tensor leaves in the metadata): `encodeCheckpoint`, `decodeCheckpoint`, `checkpointName`,
+ * `encodeSafetensors`, `decodeSafetensors`, ... Their files (`saveCheckpoint`, ...) are in
+ * `deno.ts`.
  *
  * @example
  * ```ts
- * await io.saveCheckpoint(`runs/a/${io.checkpointName(step)}`, { trees: { online }, metadata: { step } });
- * const { trees } = await io.loadCheckpoint((await io.latestCheckpoint("runs/a"))!.path);
+ * import { io, tf, tree } from "@byol/tfjs";
+ *
+ * const online = { w: tf.ones([2, 2]) };
+ * const parts = await io.encodeCheckpoint({ trees: { online }, metadata: { step: 10 } });
+ * const bytes = Uint8Array.from(parts.flatMap((part) => [...part]));
+ * const { trees, metadata } = io.decodeCheckpoint(bytes);
+ * console.log(io.checkpointName(10), metadata.step);
+ * tree.dispose(online, trees);
  * ```
  */
 export * as io from "./lib/io/mod.ts";
+export type { Checkpoint } from "./lib/io/mod.ts";
 
 /**
  * SVG pictures of a run: `trainingCurves`, `lineChart`, `scatterPlot`, and `pca2`.
  *
  * @example
  * ```ts
- * const svg = plot.scatterPlot({ title: "PCA", points: await plot.pca2(features), labels, classNames });
+ * import { plot, random } from "@byol/tfjs";
+ *
+ * const features = random.normalArray(random.key(0), 100 * 8); // 100 rows of 8 features
+ * const points = await plot.pca2(features, { columns: 8 });
+ * const labels = Array.from({ length: 100 }, (_, i) => i % 2);
+ * const svg = plot.scatterPlot({ title: "PCA", points, labels, classNames: ["even", "odd"] });
  * ```
  */
 export * as plot from "./lib/plot/mod.ts";

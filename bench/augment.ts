@@ -8,22 +8,8 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { useBackend } from "../lib/backend.ts";
-import * as random from "../lib/random.ts";
-import {
-  BYOL_VIEW_1,
-  BYOL_VIEWS,
-  byolViews,
-  colorJitter,
-  gaussianBlur,
-  randomGrayscale,
-  randomResizedCrop,
-  SMALL_IMAGE_VIEWS,
-  solarize,
-  type ViewPreset,
-} from "../lib/data/augment.ts";
-import { shapes } from "../lib/data/shapes.ts";
+import { data, random, tf } from "../mod.ts";
+import { useDenoBackend } from "../deno.ts";
 
 const BATCH = 256;
 const REPS = 9;
@@ -52,7 +38,7 @@ async function time(compute: (rep: number) => tf.Tensor[]): Promise<number> {
 
 /** A batch of `shapes` images as float32 in [0, 1]. */
 function batch(height: number, width: number, channels: 1 | 3): tf.Tensor4D {
-  const ds = shapes(random.key(0), { count: BATCH, height, width, channels });
+  const ds = data.shapes(random.key(0), { count: BATCH, height, width, channels });
   return tf.tensor4d(Float32Array.from(ds.images, (v) => v / 255), [
     BATCH,
     height,
@@ -63,31 +49,33 @@ function batch(height: number, width: number, channels: 1 | 3): tf.Tensor4D {
 
 async function twoViews(
   images: tf.Tensor4D,
-  presets: readonly [ViewPreset, ViewPreset],
+  presets: readonly [data.ViewPreset, data.ViewPreset],
 ): Promise<Record<string, number>> {
-  const ms = await time((rep) => byolViews(random.key(rep), images, presets));
+  const ms = await time((rep) => data.byolViews(random.key(rep), images, presets));
   return { msPerBatch: ms, imagesPerSecond: Math.round((BATCH * 1000) / ms) };
 }
 
 /** Runs the benchmark and returns its figures. */
 export async function run(): Promise<Record<string, unknown>> {
-  await useBackend("wasm");
+  await useDenoBackend("wasm");
   const gray = batch(28, 28, 1);
   const rgb = batch(32, 32, 3);
   const k = (rep: number) => random.key(rep);
-  const { colorJitter: jitter, blur, crop, flipProbability } = BYOL_VIEW_1;
+  const { colorJitter: jitter, blur, crop, flipProbability } = data.BYOL_VIEW_1;
   const result = {
     backend: tf.getBackend(),
     batch: BATCH,
     reps: REPS,
-    "28x28x1 small-image views": await twoViews(gray, SMALL_IMAGE_VIEWS),
-    "32x32x3 paper views": await twoViews(rgb, BYOL_VIEWS),
+    "28x28x1 small-image views": await twoViews(gray, data.SMALL_IMAGE_VIEWS),
+    "32x32x3 paper views": await twoViews(rgb, data.BYOL_VIEWS),
     "32x32x3 view-1 stages (ms)": {
-      cropAndFlip: await time((r) => [randomResizedCrop(k(r), rgb, { ...crop, flipProbability })]),
-      colorJitter: await time((r) => [colorJitter(k(r), rgb, jitter)]),
-      grayscale: await time((r) => [randomGrayscale(k(r), rgb, { probability: 0.2 })]),
-      blur: await time((r) => [gaussianBlur(k(r), rgb, blur)]),
-      solarize: await time((r) => [solarize(k(r), rgb, { probability: 0.2 })]),
+      cropAndFlip: await time((
+        r,
+      ) => [data.randomResizedCrop(k(r), rgb, { ...crop, flipProbability })]),
+      colorJitter: await time((r) => [data.colorJitter(k(r), rgb, jitter)]),
+      grayscale: await time((r) => [data.randomGrayscale(k(r), rgb, { probability: 0.2 })]),
+      blur: await time((r) => [data.gaussianBlur(k(r), rgb, blur)]),
+      solarize: await time((r) => [data.solarize(k(r), rgb, { probability: 0.2 })]),
     },
   };
   tf.dispose([gray, rgb]);

@@ -10,7 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { advance, type BackendName, gpuAdapter, random, tf, tree, useBackend } from "../mod.ts";
+import { type BackendName, gpuAdapter, random, runSteps, tf, tree, useBackend } from "../mod.ts";
 import {
   byol,
   type ByolPreset,
@@ -44,6 +44,9 @@ function peerEncoderArgs(encoder: EncoderPreset): string[] {
       ...["--strides", encoder.strides.join(","), "--pool-grid", String(encoder.poolGrid)],
     ];
   }
+  if (encoder.arch !== "resnet18" && encoder.arch !== "resnet34" && encoder.arch !== "resnet50") {
+    throw new Error(`the PyTorch peer has no such encoder: ${JSON.stringify(encoder)}`);
+  }
   const depth = encoder.arch.replace("resnet", "");
   return ["--depth", depth, "--width", String(encoder.width), "--stem", encoder.stem];
 }
@@ -65,20 +68,24 @@ async function timeOurs(config: Config, steps: number, warmup = 2): Promise<Ours
   const { preset, batchSize } = config;
   const model = byol(fromPreset(preset, { stepsPerEpoch: 1000, batchSize }));
   const images = random.uniform(random.key(1), [batchSize, ...preset.inputShape]);
-  let state = model.init(random.key(0), preset.inputShape);
   const ms: number[] = [];
   let peakRss = 0;
   let tensorsAfterWarmup = 0;
-  for (let i = 0; i < warmup + steps; i++) {
-    const t0 = performance.now();
-    const { state: next, metrics } = model.step(state, images, random.key(2));
-    await metrics.loss.data();
-    state = advance(state, next);
-    tf.dispose([metrics.loss, metrics.gradNorm, metrics.collapse]);
-    if (i >= warmup) ms.push(performance.now() - t0);
-    else tensorsAfterWarmup = tf.memory().numTensors;
-    peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
-  }
+  let t0 = 0;
+  const state = await runSteps({
+    state: model.init(random.key(0), preset.inputShape),
+    step: (s, _, index) => {
+      if (index === warmup) tensorsAfterWarmup = tf.memory().numTensors;
+      t0 = performance.now();
+      return model.step(s, images, random.key(2));
+    },
+    steps: warmup + steps,
+    onStep: async ({ metrics, index }) => {
+      await metrics.loss.data();
+      if (index >= warmup) ms.push(performance.now() - t0);
+      peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+    },
+  });
   const tensorsAtEnd = tf.memory().numTensors;
   tree.dispose(state);
   images.dispose();
@@ -97,14 +104,14 @@ async function stepFlops(config: Config): Promise<number> {
   const x = random.uniform(random.key(1), [probeBatch, ...preset.inputShape]);
   const online = await countFlops(() => {
     const o = model.online.apply(state.online, state.bnState.online, x, { training: true });
-    return [o.y, o.state as tf.TensorContainer];
+    return [o.y, ...tree.leaves(o.state)];
   });
   const predictor = await countFlops(() => {
     const z = tf.zeros([probeBatch, preset.projector.out]);
     const p = model.predictor.apply(state.predictor, state.bnState.predictor, z, {
       training: true,
     });
-    return [p.y, p.state as tf.TensorContainer];
+    return [p.y, ...tree.leaves(p.state)];
   });
   tree.dispose(state);
   x.dispose();
@@ -171,14 +178,15 @@ async function soak(
   const { preset, batchSize } = config;
   const model = byol(fromPreset(preset, { stepsPerEpoch: steps, epochs: 1, batchSize }));
   const images = random.uniform(random.key(1), [batchSize, ...preset.inputShape]);
-  let state = model.init(random.key(0), preset.inputShape);
   const samples: Record<string, number>[] = [];
-  for (let i = 1; i <= steps; i++) {
-    const { state: next, metrics } = model.step(state, images, random.key(2));
-    const loss = (await metrics.loss.data())[0];
-    state = advance(state, next);
-    tf.dispose([metrics.loss, metrics.gradNorm, metrics.collapse]);
-    if (i % every === 0 || i === 1) {
+  const state = await runSteps({
+    state: model.init(random.key(0), preset.inputShape),
+    step: (s) => model.step(s, images, random.key(2)),
+    steps,
+    onStep: async ({ metrics, index }) => {
+      const i = index + 1;
+      const loss = (await metrics.loss.data())[0];
+      if (i % every !== 0 && i !== 1) return;
       const rssMiB = Deno.memoryUsage().rss / 2 ** 20;
       samples.push({ step: i, tensors: tf.memory().numTensors, rssMiB, loss });
       console.log(
@@ -186,8 +194,8 @@ async function soak(
           fmt(loss, 3)
         }`,
       );
-    }
-  }
+    },
+  });
   tree.dispose(state);
   images.dispose();
   return samples;

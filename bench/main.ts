@@ -5,32 +5,69 @@
  *
  * @module
  */
-import { run as augment } from "./augment.ts";
-import { run as byolStep } from "./byol_step.ts";
-import { run as convGrad } from "./conv_grad.ts";
-import { run as stepPhases } from "./step_phases.ts";
+import { parseArgs } from "node:util";
+
+/** Each bench, loaded only when it runs (so `--help` and usage errors answer at once). */
+const BENCHES: Record<string, (stepArgs: string[]) => Promise<Record<string, unknown>>> = {
+  conv_grad: async () => (await import("./conv_grad.ts")).run(),
+  augment: async () => (await import("./augment.ts")).run(),
+  byol_step: async (stepArgs) => (await import("./byol_step.ts")).run(stepArgs),
+  step_phases: async () => (await import("./step_phases.ts")).run(),
+};
+
+const USAGE = `Usage: deno task bench [NAME...] [-- BYOL_STEP_FLAGS...]
+
+Runs the benchmarks side by side with PyTorch (python3, when installed) and writes each one's
+figures to bench/results/NAME.json. With no NAME, runs them all, in this order:
+  ${Object.keys(BENCHES).join(", ")}
+
+Arguments after -- go to the byol_step bench (its flags are in bench/byol_step.ts), e.g.
+  deno task bench byol_step -- --pairs 7
+
+Options:
+  -h, --help  Print this text and exit.`;
+
+/** Exit code of a usage error (as most CLIs). */
+const USAGE_ERROR = 2;
+
+function usageError(problem: string): never {
+  console.error(`deno task bench: ${problem}\nRun deno task bench --help for the usage.`);
+  Deno.exit(USAGE_ERROR);
+}
 
 const dash = Deno.args.indexOf("--");
-const names = dash === -1 ? Deno.args : Deno.args.slice(0, dash);
-const stepArgs = dash === -1 ? [] : Deno.args.slice(dash + 1);
-const benches: Record<string, () => Promise<Record<string, unknown>>> = {
-  conv_grad: convGrad,
-  augment,
-  byol_step: () => byolStep(stepArgs),
-  step_phases: () => stepPhases(),
-};
-const unknown = names.filter((n) => !(n in benches));
-if (unknown.length > 0) {
-  console.error(
-    `unknown bench ${unknown.join(", ")}; expected some of ${Object.keys(benches).join(", ")}`,
-  );
-  Deno.exit(2);
+let parsed;
+try {
+  parsed = parseArgs({
+    args: dash === -1 ? Deno.args : Deno.args.slice(0, dash),
+    options: { help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+  });
+} catch (err) {
+  // parseArgs' first sentence names the problem; the rest is advice about positionals.
+  usageError(`${(err as Error).message.split(". ")[0]} (flags for byol_step go after --)`);
 }
+if (parsed.values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+const names = parsed.positionals;
+const unknown = names.filter((n) => !(n in BENCHES));
+if (unknown.length > 0) {
+  usageError(
+    `unknown bench ${unknown.join(", ")}; expected some of ${Object.keys(BENCHES).join(", ")}`,
+  );
+}
+const stepArgs = dash === -1 ? [] : Deno.args.slice(dash + 1);
 const dir = new URL("./results/", import.meta.url);
 await Deno.mkdir(dir, { recursive: true });
-for (const name of names.length > 0 ? names : Object.keys(benches)) {
+for (const name of names.length > 0 ? names : Object.keys(BENCHES)) {
   console.log(`\n=== ${name} ===`);
-  const figures = { bench: name, date: new Date().toISOString(), ...(await benches[name]()) };
+  const figures = {
+    bench: name,
+    date: new Date().toISOString(),
+    ...(await BENCHES[name](stepArgs)),
+  };
   const file = new URL(`${name}.json`, dir);
   await Deno.writeTextFile(file, JSON.stringify(figures, null, 2) + "\n");
   console.log(`wrote ${file.pathname}`);

@@ -9,16 +9,11 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { encode } from "fast-png";
-import { useBackend } from "../lib/backend.ts";
-import * as random from "../lib/random.ts";
-import { BYOL_VIEWS, byolViews, SMALL_IMAGE_VIEWS } from "../lib/data/augment.ts";
-import { type ImageDataset, selectExamples } from "../lib/data/dataset.ts";
-import { shapes } from "../lib/data/shapes.ts";
-import { loadFashionMnist } from "../lib/data/io/mnist.ts";
+import { data, type ImageDataset, random, tf } from "@byol/tfjs";
+import { loadFashionMnist, useDenoBackend } from "@byol/tfjs/deno";
 
 const SCALE = 4;
 const GAP = 4;
@@ -53,7 +48,7 @@ const DATASETS = ["fashion-mnist", "shapes", "shapes-rgb"] as const;
 
 async function chooseData(name: string, dir: string | undefined): Promise<ImageDataset> {
   if (name === "shapes-rgb") {
-    return shapes(random.key(0), { count: 256, height: 32, width: 32, channels: 3 });
+    return data.shapes(random.key(0), { count: 256, height: 32, width: 32, channels: 3 });
   }
   if (name === "fashion-mnist") {
     try {
@@ -62,38 +57,77 @@ async function chooseData(name: string, dir: string | undefined): Promise<ImageD
       console.error(`${(err as Error).message}\nusing the synthetic shapes dataset instead`);
     }
   }
-  return shapes(random.key(0), { count: 256 });
+  return data.shapes(random.key(0), { count: 256 });
+}
+
+const USAGE = `Usage: deno task augment-preview [OPTIONS]
+
+Writes a PNG of images next to their two BYOL views: each row is an original image, its view 1
+and its view 2.
+
+Options:
+  --out FILE       Where to write the PNG (default runs/augment_preview.png).
+  --dataset NAME   ${DATASETS.join(", ")} (default fashion-mnist: the local test split, never
+                   downloaded; the synthetic shapes when it is not found).
+  --data DIR       The directory holding Fashion-MNIST's IDX files.
+  --rows N         How many images (default 8).
+  --seed N         The random key's seed (default 0).
+  --preset NAME    small or paper (default small for images up to 32 px, else paper).
+  -h, --help       Print this text and exit.`;
+
+/** Exit code of a usage error (as most CLIs). */
+const USAGE_ERROR = 2;
+
+function usageError(problem: string): never {
+  console.error(
+    `deno task augment-preview: ${problem}\nRun deno task augment-preview --help for the flags.`,
+  );
+  Deno.exit(USAGE_ERROR);
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      out: { type: "string", default: "runs/augment_preview.png" },
-      data: { type: "string" },
-      rows: { type: "string", default: "8" },
-      seed: { type: "string", default: "0" },
-      preset: { type: "string" },
-      dataset: { type: "string", default: "fashion-mnist" },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        out: { type: "string", default: "runs/augment_preview.png" },
+        data: { type: "string" },
+        rows: { type: "string", default: "8" },
+        seed: { type: "string", default: "0" },
+        preset: { type: "string" },
+        dataset: { type: "string", default: "fashion-mnist" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    // parseArgs' first sentence names the problem; the rest is advice about positionals.
+    usageError((err as Error).message.split(". ")[0]);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   const rows = Number(values.rows);
   const seed = Number(values.seed);
-  if (!Number.isInteger(rows) || rows < 1) {
-    throw new Error(`--rows: expected a positive integer, got ${values.rows}`);
+  if (!/^\d+$/.test(values.rows) || rows < 1) {
+    usageError(`--rows "${values.rows}": expected a positive integer`);
+  }
+  if (!/^\d+$/.test(values.seed)) {
+    usageError(`--seed "${values.seed}": expected an integer >= 0`);
   }
   if (!(DATASETS as readonly string[]).includes(values.dataset)) {
-    throw new Error(`--dataset: expected one of ${DATASETS.join(", ")}, got "${values.dataset}"`);
+    usageError(`--dataset "${values.dataset}": expected one of ${DATASETS.join(", ")}`);
   }
-  await useBackend("auto");
+  if (values.preset !== undefined && values.preset !== "small" && values.preset !== "paper") {
+    usageError(`--preset "${values.preset}": expected small or paper`);
+  }
+  await useDenoBackend("auto");
   const dataset = await chooseData(values.dataset, values.data);
   const [, h, w] = dataset.shape;
   const preset = values.preset ?? (Math.max(h, w) <= 32 ? "small" : "paper");
-  if (preset !== "small" && preset !== "paper") {
-    throw new Error(`--preset: expected "small" or "paper", got "${preset}"`);
-  }
   const [kPick, kViews] = random.split(random.key(seed));
-  const picked = selectExamples(
+  const picked = data.selectExamples(
     dataset,
     random.permutationArray(kPick, dataset.shape[0]).subarray(0, rows),
   );
@@ -101,7 +135,11 @@ if (import.meta.main) {
     Float32Array.from(picked.images, (v) => v / 255),
     picked.shape as [number, number, number, number],
   );
-  const [v1, v2] = byolViews(kViews, images, preset === "small" ? SMALL_IMAGE_VIEWS : BYOL_VIEWS);
+  const [v1, v2] = data.byolViews(
+    kViews,
+    images,
+    preset === "small" ? data.SMALL_IMAGE_VIEWS : data.BYOL_VIEWS,
+  );
   const columns = await Promise.all([images, v1, v2].map((t) => t.data() as Promise<Float32Array>));
   tf.dispose([images, v1, v2]);
   await Deno.mkdir(dirname(values.out), { recursive: true });

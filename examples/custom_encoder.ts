@@ -1,11 +1,10 @@
 // Plugs a small conv net of your own into BYOL and trains it for a few steps on the built-in
 // shapes dataset. Run: deno run -A examples/custom_encoder.ts
-import { advance, data, nn, random, tf, tree, useBackend } from "../mod.ts";
-import { byol, fashionMnist, fromPreset } from "../models/byol/mod.ts";
-import { ensureRuntimeDir } from "../models/byol/train/mod.ts";
+import { data, nn, random, runSteps, tf, tree } from "@byol/tfjs";
+import { byol, fashionMnist, fromPreset } from "@byol/tfjs/byol";
+import { useDenoBackend } from "@byol/tfjs/deno";
 
-ensureRuntimeDir("auto"); // Deno's WebGPU needs XDG_RUNTIME_DIR to look for an adapter
-await useBackend("auto");
+await useDenoBackend("auto");
 // Any layer mapping [batch, h, w, c] images to [batch, features] can be BYOL's encoder.
 const encoder = nn.sequential({
   conv1: nn.conv2d({ filters: 16, kernel: 3, stride: 2, bias: false }),
@@ -27,12 +26,22 @@ const model = byol({ ...recipe, ...heads, encoder });
 let state = model.init(random.key(1), [28, 28, 1]);
 for (let epoch = 0; epoch < epochs; epoch++) {
   const order = random.foldIn(random.key(2), epoch);
-  for await (const { images, labels } of data.epochBatches(order, train, batching)) {
-    const { state: next, metrics } = model.step(state, images, random.key(3));
-    state = advance(state, next);
-    const loss = (await metrics.loss.data())[0];
-    console.log(`step ${state.step}: loss ${loss.toFixed(4)}, tau ${metrics.tau.toFixed(4)}`);
-    tf.dispose([images, labels, metrics.loss, metrics.gradNorm, metrics.collapse]);
-  }
+  state = await runSteps({
+    state,
+    step: (s, { images, labels }: data.Batch) => {
+      try {
+        return model.step(s, images, random.key(3));
+      } finally {
+        tf.dispose([images, labels]);
+      }
+    },
+    inputs: data.epochBatches(order, train, batching),
+    onStep: async ({ state, metrics }) => {
+      const loss = (await metrics.loss.data())[0];
+      console.log(`step ${state.step}: loss ${loss.toFixed(4)}, tau ${metrics.tau.toFixed(4)}`);
+    },
+  });
 }
+// The state's types follow the encoder's: its first conv's kernel, typed without a cast.
+console.log(`conv1 kernel: [${state.online.encoder.conv1.w.shape}]`);
 tree.dispose(state);

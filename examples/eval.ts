@@ -1,4 +1,4 @@
 // Evaluates a saved BYOL encoder: `deno task eval <run folder | checkpoint file> [--baselines]`.
-import { evalMain } from "../models/byol/train/mod.ts";
+import { evalMain } from "@byol/tfjs/train";
 
 Deno.exit(await evalMain(Deno.args));

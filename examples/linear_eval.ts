@@ -4,22 +4,22 @@
 // Without an argument it takes the newest run folder under runs/ that has a checkpoint, and when
 // there is none it first trains a quick one on the built-in shapes dataset.
 import { join } from "node:path";
-import { type Encoder, evaluation, io, random, tree, useBackend } from "../mod.ts";
+import { type Encoder, evaluation, random, tree } from "@byol/tfjs";
+import { latestCheckpoint, useDenoBackend } from "@byol/tfjs/deno";
 import {
-  ensureRuntimeDir,
   loadRunData,
   loadTrainState,
   modelOf,
   resolveCheckpoint,
   runTraining,
-} from "../models/byol/train/mod.ts";
+} from "@byol/tfjs/train";
 
 async function newestRun(parent: string): Promise<string | null> {
   const runs: { dir: string; time: number }[] = [];
   try {
     for await (const entry of Deno.readDir(parent)) {
       const dir = join(parent, entry.name);
-      const latest = entry.isDirectory ? await io.latestCheckpoint(dir) : null;
+      const latest = entry.isDirectory ? await latestCheckpoint(dir) : null;
       if (latest) runs.push({ dir, time: (await Deno.stat(latest.path)).mtime?.getTime() ?? 0 });
     }
   } catch (err) {
@@ -28,8 +28,7 @@ async function newestRun(parent: string): Promise<string | null> {
   return runs.sort((a, b) => b.time - a.time)[0]?.dir ?? null;
 }
 
-ensureRuntimeDir("auto"); // Deno's WebGPU needs XDG_RUNTIME_DIR to look for an adapter
-await useBackend("auto");
+await useDenoBackend("auto");
 let path = Deno.args[0] ?? await newestRun("runs");
 if (path === null) {
   console.log("no run under runs/ yet: training a quick one on shapes first");

@@ -1,5 +1,5 @@
-// Fits y = sin(3x) with a small MLP and Adam, using only mod.ts. Run: deno run -A examples/regression.ts
-import { advance, nn, optim, random, tf, tree, useBackend, valueAndGrad } from "../mod.ts";
+// Fits y = sin(3x) with a small MLP and Adam, using only the core entry point. Run: deno run -A examples/regression.ts
+import { nn, optim, random, runSteps, tf, tree, useBackend, valueAndGrad } from "@byol/tfjs";
 
 await useBackend("auto");
 const [kData, kInit] = random.split(random.key(0));
@@ -12,18 +12,27 @@ const net = nn.sequential({
   fc2: nn.linear({ units: 1 }),
 });
 const init = net.init(kInit, [1]);
-let params = init.params;
 const opt = optim.adam({ learningRate: 1e-2 });
-let optState = opt.init(params);
+type Params = typeof init.params;
 
-const loss = valueAndGrad((p: typeof params) =>
+const lossAndGrads = valueAndGrad((p: Params) =>
   tf.losses.meanSquaredError(y, net.apply(p, init.state, x).y)
 );
-for (let step = 0; step <= 500; step++) {
-  const { value, grads } = loss(params);
+const step = ({ params, optState }: { params: Params; optState: optim.StateOf<typeof opt> }) => {
+  const { value, grads } = lossAndGrads(params);
   const { updates, state } = opt.update(grads, optState, params);
-  params = advance(params, optim.applyUpdates(params, updates));
-  optState = advance(optState, state);
-  if (step % 100 === 0) console.log(`step ${step}: loss ${(await value.data())[0].toFixed(4)}`);
-  tree.dispose(value, grads, updates);
-}
+  const next = optim.applyUpdates(params, updates);
+  tree.dispose(grads, updates);
+  return { state: { params: next, optState: state }, metrics: { loss: value } };
+};
+const final = await runSteps({
+  state: { params: init.params, optState: opt.init(init.params) },
+  step,
+  steps: 501,
+  onStep: async ({ metrics, index }) => {
+    if (index % 100 === 0) {
+      console.log(`step ${index}: loss ${(await metrics.loss.data())[0].toFixed(4)}`);
+    }
+  },
+});
+tree.dispose(final, x, y);

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { flatten, type Leaf, type Tree } from "./tree.ts";
+import { tf } from "./tf.ts";
+import { type Leaf, leaves, type Tree } from "./tree.ts";
 
 /**
  * Disposes every tensor of `old` that `next` does not also hold, and returns `next`. This is the
@@ -13,16 +13,18 @@ import { flatten, type Leaf, type Tree } from "./tree.ts";
  *
  * @example
  * ```ts
- * let state = init();
- * for (const batch of batches) {
- *   const out = step(state, batch);
- *   state = advance(state, out.state);
- * }
+ * import { advance, tf, tree } from "@byol/tfjs";
+ *
+ * // A step that updates `w` and passes the frozen `v` through unchanged.
+ * const step = (s: { w: tf.Tensor; v: tf.Tensor }) => ({ w: tf.add(s.w, 1), v: s.v });
+ * let state = { w: tf.zeros([2]), v: tf.ones([2]) };
+ * for (let i = 0; i < 3; i++) state = advance(state, step(state)); // frees each old `w` only
+ * tree.dispose(state);
  * ```
  */
 export function advance<T extends Tree<Leaf>>(old: Tree<Leaf>, next: T): T {
-  const kept = new Set(flatten(next)[0] as Leaf[]);
-  for (const leaf of flatten(old)[0] as Leaf[]) {
+  const kept = new Set<Leaf>(leaves(next, { op: "advance", names: ["next"] }));
+  for (const leaf of leaves(old, { op: "advance", names: ["old"] })) {
     if (leaf instanceof tf.Tensor && !kept.has(leaf) && !leaf.isDisposed) leaf.dispose();
   }
   return next;

@@ -1,15 +1,17 @@
 /**
  * Gradients of functions of parameter trees, on tfjs's tape (as JAX's `value_and_grad`); the
- * backward pass (lib/tape.ts) frees each tensor as soon as it is no longer needed.
+ * backward pass (lib/tfjs_internals/tape.ts) frees each tensor as soon as it is no longer needed.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { gradients } from "./tape.ts";
+import { tf } from "./tf.ts";
+import { gradients } from "./tfjs_internals/tape.ts";
 import {
+  dispose,
   type Filter,
   flatten,
   type Leaf,
+  leaves,
   map,
   type MapLeaves,
   resolveFilter,
@@ -32,18 +34,13 @@ export interface ValueAndGrad<P, Aux> {
 
 /** Options of {@link valueAndGrad}. */
 export interface ValueAndGradOptions<P extends Tree<Leaf>> {
-  /** `f` returns `{ value, aux }` rather than a scalar; `aux` (e.g. new batch-norm state) is passed out. */
+  /**
+   * `f` returns `{ value, aux }` rather than a scalar; `aux`, a tree (e.g. new batch-norm state and
+   * metrics; typed freely so that interfaces fit, checked when `f` returns), is passed out.
+   */
   readonly hasAux?: boolean;
   /** Leaves to treat as constants: a function of the leaf's path, or a boolean tree. They get `null`. */
   readonly frozen?: Filter<P>;
-}
-
-function collectTensors(x: unknown, out: tf.Tensor[]): void {
-  if (x instanceof tf.Tensor) out.push(x);
-  else if (Array.isArray(x)) { for (const v of x) collectTensors(v, out); }
-  else if (x !== null && typeof x === "object") {
-    for (const v of Object.values(x)) collectTensors(v, out);
-  }
 }
 
 function checkScalar(value: unknown): tf.Scalar {
@@ -62,22 +59,48 @@ function checkScalar(value: unknown): tf.Scalar {
  * Turns `f(params, ...args)` into a function returning its value and the gradient with respect to
  * `params`, a tree. Leaves that are `null`, frozen (option `frozen`) or not float get a `null`
  * gradient; parameters that do not affect the value get zeros. With `hasAux: true`, `f` returns
- * `{ value, aux }` and `aux` is passed through (its tensors survive).
+ * `{ value, aux }` with `aux` a tree, which is passed through (its tensors survive); throws, naming
+ * the path, when `aux` is not a tree.
  *
  * Every intermediate tensor is disposed; `value`, `grads` and `aux` are new and owned by the
  * caller. Consumes nothing.
  *
  * @example
  * ```ts
+ * import { tf, tree, valueAndGrad } from "@byol/tfjs";
+ *
  * const loss = (p: { w: tf.Tensor }, x: tf.Tensor, y: tf.Tensor) =>
- *   tf.losses.meanSquaredError(y, tf.matMul(x, p.w)) as tf.Scalar;
- * const { value, grads } = valueAndGrad(loss)(params, x, y);
+ *   tf.losses.meanSquaredError(y, tf.matMul(x, p.w));
+ * const params = { w: tf.ones([2, 1]) };
+ * const [x, y] = [tf.ones([4, 2]), tf.zeros([4, 1])];
+ * const { value, grads } = valueAndGrad(loss)(params, x, y); // grads.w: [[4], [4]]
+ * tree.dispose(params, x, y, value, grads);
  * ```
  */
 export function valueAndGrad<P extends Tree<Leaf>, A extends unknown[]>(
   f: (params: P, ...args: A) => tf.Tensor,
   options?: ValueAndGradOptions<P> & { readonly hasAux?: false },
 ): (params: P, ...args: A) => ValueAndGrad<P, undefined>;
+/**
+ * {@link valueAndGrad} with `hasAux: true`: `f` returns `{ value, aux }`, and `aux` (a tree, e.g.
+ * new batch-norm state and metrics) comes out beside the value and gradients, its tensors kept.
+ * Consumes nothing; `value`, `grads` and `aux` are new.
+ *
+ * @example
+ * ```ts
+ * import { tf, tree, valueAndGrad } from "@byol/tfjs";
+ *
+ * const loss = (p: { w: tf.Tensor }, x: tf.Tensor) => {
+ *   const y = tf.matMul(x, p.w);
+ *   return { value: tf.mean(tf.square(y)), aux: { outputMean: tf.mean(y) } };
+ * };
+ * const params = { w: tf.ones([2, 1]) };
+ * const x = tf.ones([4, 2]);
+ * const { value, grads, aux } = valueAndGrad(loss, { hasAux: true })(params, x);
+ * console.log(await aux.outputMean.data()); // [2]
+ * tree.dispose(params, x, value, grads, aux);
+ * ```
+ */
 export function valueAndGrad<P extends Tree<Leaf>, A extends unknown[], Aux>(
   f: (params: P, ...args: A) => { readonly value: tf.Tensor; readonly aux: Aux },
   options: ValueAndGradOptions<P> & { readonly hasAux: true },
@@ -88,10 +111,13 @@ export function valueAndGrad<P extends Tree<Leaf>, A extends unknown[], Aux>(
 ): (params: P, ...args: A) => ValueAndGrad<P, Aux | undefined> {
   return (params, ...args) => {
     const tree: Tree<Leaf> = params;
-    const [leafList, def] = flatten(tree);
-    const frozenLeaves = frozen === undefined
-      ? null
-      : flatten(resolveFilter(tree, frozen as Filter<Tree<Leaf>>) as Tree<boolean>)[0];
+    const [leafList, def] = flatten(tree, { op: "valueAndGrad", names: ["params"] });
+    const frozenLeaves = frozen === undefined ? null : leaves(
+      resolveFilter(tree, frozen as Filter<Tree<Leaf>>, {
+        op: "valueAndGrad",
+        names: ["params", "frozen"],
+      }),
+    );
     const differentiable = leafList.map((leaf, i) =>
       leaf instanceof tf.Tensor && leaf.dtype === "float32" && frozenLeaves?.[i] !== true
     );
@@ -108,10 +134,9 @@ export function valueAndGrad<P extends Tree<Leaf>, A extends unknown[], Aux>(
       }
       const value = checkScalar(out.value);
       // Kept only once f has succeeded, so that a failing f leaves nothing behind.
+      const auxLeaves = leaves(out.aux as Tree<Leaf>, { op: "valueAndGrad", names: ["aux"] });
       aux = out.aux;
-      const kept: tf.Tensor[] = [];
-      collectTensors(aux, kept);
-      for (const t of kept) tf.keep(t);
+      for (const t of auxLeaves) if (t instanceof tf.Tensor) tf.keep(t);
       return value;
     };
 
@@ -125,9 +150,7 @@ export function valueAndGrad<P extends Tree<Leaf>, A extends unknown[], Aux>(
       try {
         result = gradients(forward, xs);
       } catch (error) {
-        const kept: tf.Tensor[] = [];
-        collectTensors(aux, kept);
-        tf.dispose(kept);
+        if (aux !== undefined) dispose(aux as Tree<Leaf>);
         throw error;
       }
       value = result.value as tf.Scalar;
@@ -154,7 +177,12 @@ export function valueAndGrad<P extends Tree<Leaf>, A extends unknown[], Aux>(
  *
  * @example
  * ```ts
- * const zTarget = stopGradient(projection);
+ * import { stopGradient, tf, tree, valueAndGrad } from "@byol/tfjs";
+ *
+ * const f = (p: { w: tf.Tensor }) => tf.sum(tf.mul(p.w, stopGradient(p.w)));
+ * const params = { w: tf.ones([2]) };
+ * const { value, grads } = valueAndGrad(f)(params); // grads.w: [1, 1], not [2, 2]
+ * tree.dispose(params, value, grads);
  * ```
  */
 export function stopGradient<T extends Tree<Leaf>>(t: T): T {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./tf.ts";
 import * as tree from "./tree.ts";
 import type { Tree } from "./tree.ts";
 
@@ -16,40 +16,31 @@ function requireUnit(fn: string, name: string, value: number): void {
 /**
  * The moving average `tau * target + (1 - tau) * online`, leaf by leaf, as a new tree of the
  * structure of `target` (`null` places stay `null`). `tau = 0` copies `online`, `tau = 1` keeps
- * `target`. Throws, naming the path, when the two trees differ in structure. Consumes nothing: the
- * caller disposes the old target when it is no longer needed.
+ * `target`. Throws, naming the first differing path, when the two trees differ in structure, dtype
+ * or shape. Consumes nothing: the caller disposes the old target when it is no longer needed.
  *
  * @example
  * ```ts
- * const next = ema(target, online, 0.99);
+ * import { ema, tf, tree } from "@byol/tfjs";
+ *
+ * const online = { w: tf.ones([2]) };
+ * let target = { w: tf.zeros([2]) };
+ * const next = ema(target, online, 0.99); // w: 0.01
  * tree.dispose(target);
  * target = next;
+ * tree.dispose(online, target);
  * ```
  */
 export function ema<T extends Tree>(target: T, online: T, tau: number): T {
   requireUnit("ema", "tau", tau);
-  requireSameShapes(target, online);
+  const [first] = tree.diff(target, online, { op: "ema", names: ["target", "online"] });
+  if (first) throw new Error(`ema: ${first.message}`);
   const mixed: unknown = tree.map(
-    (t, o) => tf.tidy(() => tf.add(tf.mul(t, tau), tf.mul(o as tf.Tensor, 1 - tau))),
+    (t, o) => tf.tidy(() => tf.add(tf.mul(t, tau), tf.mul(o, 1 - tau))),
     target,
     online,
   );
   return mixed as T;
-}
-
-function requireSameShapes(target: Tree, online: Tree): void {
-  tree.map(() => null, target, online);
-  const onlineLeaves = tree.leaves(online) as tf.Tensor[];
-  const paths = tree.paths(target);
-  (tree.leaves(target) as tf.Tensor[]).forEach((t, i) => {
-    const o = onlineLeaves[i];
-    if (!tf.util.arraysEqual(t.shape, o.shape)) {
-      throw new Error(
-        `ema: target and online differ at "${paths[i]}": target has ${tree.describe(t)}, ` +
-          `online has ${tree.describe(o)}`,
-      );
-    }
-  });
 }
 
 /**
@@ -58,6 +49,8 @@ function requireSameShapes(target: Tree, online: Tree): void {
  *
  * @example
  * ```ts
+ * import { cosineTau } from "@byol/tfjs";
+ *
  * cosineTau(0.996, 0, 1000); // 0.996
  * cosineTau(0.996, 1000, 1000); // 1
  * ```

@@ -8,14 +8,34 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "./tf.ts";
 
-/** A random key: two unsigned 32-bit words. Make one with {@link key}, derive more with {@link split}. */
+/**
+ * A random key: two unsigned 32-bit words. Make one with {@link key}, derive more with
+ * {@link split}.
+ *
+ * @example
+ * ```ts
+ * import { type Key, random } from "@byol/tfjs";
+ *
+ * const k: Key = random.key(7); // [0, 7]
+ * ```
+ */
 export type Key = readonly [number, number];
 
 const ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24] as const;
 
-/** Threefry-2x32 with 20 rounds: hashes the counter `[x0, x1]` under `key`. */
+/**
+ * Threefry-2x32 with 20 rounds: hashes the counter `[x0, x1]` under `key`. The one primitive
+ * every other function here is built on.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@byol/tfjs";
+ *
+ * const [a, b] = random.threefry2x32(random.key(0), 0, 0); // two uint32 words
+ * ```
+ */
 export function threefry2x32(key: Key, x0: number, x1: number): [number, number] {
   const ks = [key[0] >>> 0, key[1] >>> 0, (key[0] ^ key[1] ^ 0x1bd11bda) >>> 0];
   x0 = (x0 + ks[0]) >>> 0;
@@ -60,6 +80,8 @@ function checkCount(n: number, what: string, fn: string): void {
  *
  * @example
  * ```ts
+ * import { random } from "@byol/tfjs";
+ *
  * const k = random.key(0);
  * const [kInit, kData] = random.split(k);
  * ```
@@ -71,21 +93,49 @@ export function key(seed: number): Key {
   return [Math.floor(seed / 2 ** 32) >>> 0, seed >>> 0];
 }
 
-/** `n` new independent keys derived from `k` (default 2). The parent key should not be reused. */
+/**
+ * `n` new independent keys derived from `k` (default 2). The parent key should not be reused.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@byol/tfjs";
+ *
+ * const [kEncoder, kProjector, kPredictor] = random.split(random.key(0), 3);
+ * ```
+ */
 export function split(k: Key, n = 2): Key[] {
   checkKey(k, "split");
   checkCount(n, "n", "split");
   return Array.from({ length: n }, (_, i) => threefry2x32(k, SPLIT, i));
 }
 
-/** A new key derived from `k` and an integer, e.g. the step number or a layer index. */
+/**
+ * A new key derived from `k` and an integer, e.g. the step number or a layer index.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@byol/tfjs";
+ *
+ * const run = random.key(0);
+ * const stepKeys = [0, 1, 2].map((step) => random.foldIn(run, step));
+ * ```
+ */
 export function foldIn(k: Key, data: number): Key {
   checkKey(k, "foldIn");
   checkCount(data, "data", "foldIn");
   return threefry2x32(k, FOLD_IN, data);
 }
 
-/** `n` random uint32 words from `k`. */
+/**
+ * `n` random uint32 words from `k`.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@byol/tfjs";
+ *
+ * const words = random.bits(random.key(0), 4); // Uint32Array(4)
+ * ```
+ */
 export function bits(k: Key, n: number): Uint32Array {
   checkKey(k, "bits");
   checkCount(n, "n", "bits");
@@ -99,7 +149,16 @@ export function bits(k: Key, n: number): Uint32Array {
   return out;
 }
 
-/** `n` uniform floats in [0, 1) from `k`, as a plain array (for host-side use). */
+/**
+ * `n` uniform floats in [0, 1) from `k`, as a plain array (for host-side use).
+ *
+ * @example
+ * ```ts
+ * import { random } from "@byol/tfjs";
+ *
+ * const u = random.uniformArray(random.key(0), 3); // Float32Array(3), each in [0, 1)
+ * ```
+ */
 export function uniformArray(k: Key, n: number): Float32Array {
   const words = bits(k, n);
   const out = new Float32Array(n);
@@ -119,11 +178,23 @@ function size(shape: readonly number[], fn: string): number {
 
 /** Options for {@link uniform}. */
 export interface UniformOptions {
+  /** The lower bound, included; default 0. */
   readonly minval?: number;
+  /** The upper bound, excluded; default 1. */
   readonly maxval?: number;
 }
 
-/** A float32 tensor of uniform numbers in `[minval, maxval)` (default [0, 1)). */
+/**
+ * A float32 tensor of uniform numbers in `[minval, maxval)` (default [0, 1)). Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { random, tf } from "@byol/tfjs";
+ *
+ * const x = random.uniform(random.key(0), [256, 1], { minval: -1, maxval: 1 });
+ * tf.dispose(x);
+ * ```
+ */
 export function uniform(
   k: Key,
   shape: readonly number[],
@@ -138,11 +209,23 @@ export function uniform(
 
 /** Options for {@link normal}. */
 export interface NormalOptions {
+  /** The mean; default 0. */
   readonly mean?: number;
+  /** The standard deviation; default 1. */
   readonly stddev?: number;
 }
 
-/** `n` standard normal floats from `k` (Box-Muller), as a plain array. */
+/**
+ * `n` standard normal floats from `k` (Box-Muller), as a plain array.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@byol/tfjs";
+ *
+ * const z = random.normalArray(random.key(0), 1000);
+ * const mean = z.reduce((a, b) => a + b, 0) / z.length; // near 0
+ * ```
+ */
 export function normalArray(k: Key, n: number): Float32Array {
   const m = n + (n % 2);
   const u = uniformArray(k, m);
@@ -156,7 +239,17 @@ export function normalArray(k: Key, n: number): Float32Array {
   return out;
 }
 
-/** A float32 tensor of normal numbers (default mean 0, standard deviation 1). */
+/**
+ * A float32 tensor of normal numbers (default mean 0, standard deviation 1). Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { random, tf } from "@byol/tfjs";
+ *
+ * const w = random.normal(random.key(0), [784, 128], { stddev: 0.05 });
+ * tf.dispose(w);
+ * ```
+ */
 export function normal(
   k: Key,
   shape: readonly number[],
@@ -171,7 +264,17 @@ export function normal(
   return tf.tensor(z, [...shape], "float32");
 }
 
-/** A bool tensor whose entries are `true` with probability `p`. */
+/**
+ * A bool tensor whose entries are `true` with probability `p`. Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { random, tf } from "@byol/tfjs";
+ *
+ * const keep = random.bernoulli(random.key(0), 0.9, [4, 16]);
+ * tf.dispose(keep);
+ * ```
+ */
 export function bernoulli(k: Key, p: number, shape: readonly number[]): tf.Tensor {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`random.bernoulli: p must be in [0, 1], got ${p}`);
   const u = uniformArray(k, size(shape, "bernoulli"));
@@ -180,7 +283,16 @@ export function bernoulli(k: Key, p: number, shape: readonly number[]): tf.Tenso
   return tf.tensor(out, [...shape], "bool");
 }
 
-/** Integers uniform in `[minval, maxval)` as a plain array (unbiased, by rejection). */
+/**
+ * Integers uniform in `[minval, maxval)` as a plain array (unbiased, by rejection).
+ *
+ * @example
+ * ```ts
+ * import { random } from "@byol/tfjs";
+ *
+ * const dice = random.randintArray(random.key(0), 10, 1, 7); // Int32Array of 1..6
+ * ```
+ */
 export function randintArray(k: Key, n: number, minval: number, maxval: number): Int32Array {
   if (
     !Number.isInteger(minval) || !Number.isInteger(maxval) || maxval <= minval ||
@@ -206,7 +318,17 @@ export function randintArray(k: Key, n: number, minval: number, maxval: number):
   return out;
 }
 
-/** An int32 tensor of integers uniform in `[minval, maxval)`. */
+/**
+ * An int32 tensor of integers uniform in `[minval, maxval)`. Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { random, tf } from "@byol/tfjs";
+ *
+ * const labels = random.randint(random.key(0), [32], 0, 10);
+ * tf.dispose(labels);
+ * ```
+ */
 export function randint(
   k: Key,
   shape: readonly number[],
@@ -216,7 +338,16 @@ export function randint(
   return tf.tensor(randintArray(k, size(shape, "randint"), minval, maxval), [...shape], "int32");
 }
 
-/** A random permutation of `0 … n-1` as a plain array (Fisher-Yates). */
+/**
+ * A random permutation of `0 … n-1` as a plain array (Fisher-Yates).
+ *
+ * @example
+ * ```ts
+ * import { random } from "@byol/tfjs";
+ *
+ * const order = random.permutationArray(random.key(0), 5); // e.g. Int32Array [3, 0, 4, 1, 2]
+ * ```
+ */
 export function permutationArray(k: Key, n: number): Int32Array {
   checkCount(n, "n", "permutation");
   const out = Int32Array.from({ length: n }, (_, i) => i);
@@ -230,7 +361,17 @@ export function permutationArray(k: Key, n: number): Int32Array {
   return out;
 }
 
-/** A random permutation of `0 … n-1` as an int32 tensor. */
+/**
+ * A random permutation of `0 … n-1` as an int32 tensor. Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { random, tf } from "@byol/tfjs";
+ *
+ * const order = random.permutation(random.key(0), 5);
+ * tf.dispose(order);
+ * ```
+ */
 export function permutation(k: Key, n: number): tf.Tensor1D {
   return tf.tensor1d(permutationArray(k, n), "int32");
 }

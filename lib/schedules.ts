@@ -6,7 +6,17 @@
  * @module
  */
 
-/** A schedule: the value to use at a step (0-based count of updates done so far). */
+/**
+ * A schedule: the value to use at a step (0-based count of updates done so far).
+ *
+ * @example
+ * ```ts
+ * import { optim, type Schedule } from "@byol/tfjs";
+ *
+ * const halving: Schedule = (step) => 0.1 * 0.5 ** Math.floor(step / 100);
+ * const opt = optim.sgd({ learningRate: halving });
+ * ```
+ */
 export type Schedule = (step: number) => number;
 
 function requireFinite(fn: string, name: string, value: number): void {
@@ -31,7 +41,9 @@ function clampStep(fn: string, step: number, end: number): number {
  *
  * @example
  * ```ts
- * constant(0.1)(1000); // 0.1
+ * import { schedules } from "@byol/tfjs";
+ *
+ * schedules.constant(0.1)(1000); // 0.1
  * ```
  */
 export function constant(value: number): Schedule {
@@ -55,7 +67,9 @@ export interface LinearOptions {
  *
  * @example
  * ```ts
- * const warmup = linear({ init: 0, end: 0.2, steps: 10 });
+ * import { schedules } from "@byol/tfjs";
+ *
+ * const warmup = schedules.linear({ init: 0, end: 0.2, steps: 10 });
  * warmup(5); // 0.1
  * ```
  */
@@ -82,7 +96,9 @@ export interface CosineDecayOptions {
  *
  * @example
  * ```ts
- * const lr = cosineDecay({ init: 0.2, steps: 1000 });
+ * import { schedules } from "@byol/tfjs";
+ *
+ * const lr = schedules.cosineDecay({ init: 0.2, steps: 1000 });
  * lr(500); // 0.1
  * ```
  */
@@ -122,7 +138,9 @@ export interface WarmupCosineOptions {
  *
  * @example
  * ```ts
- * const lr = warmupCosine({ peak: 0.2, warmupSteps: 10, totalSteps: 100 });
+ * import { schedules } from "@byol/tfjs";
+ *
+ * const lr = schedules.warmupCosine({ peak: 0.2, warmupSteps: 10, totalSteps: 100 });
  * [lr(0), lr(10), lr(100)]; // [0, 0.2, 0]
  * ```
  */
@@ -146,6 +164,9 @@ export function warmupCosine(
  *
  * @example
  * ```ts
+ * import { schedules } from "@byol/tfjs";
+ *
+ * const { constant, join, linear } = schedules;
  * const lr = join([constant(0.1), linear({ init: 0.1, end: 0, steps: 50 })], [100]);
  * lr(125); // 0.05
  * ```

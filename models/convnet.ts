@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as nn from "../lib/nn/mod.ts";
+import { nn } from "../mod.ts";
 
 /** Options for {@link convNet}. */
 export interface ConvNetOptions {
@@ -23,6 +23,45 @@ export interface ConvNetOptions {
   /** Number of classes of a final linear layer `fc`; omitted, the model gives pooled features. */
   readonly classes?: number;
 }
+
+/** Parameters of one layer of a {@link convNet}: `conv` (no bias) → `bn` → `relu`. */
+export type ConvNetLayerParams = {
+  readonly conv: nn.Conv2dParams<false>;
+  readonly bn: nn.BatchNormParams;
+  readonly relu: null;
+};
+
+/** State of one layer of a {@link convNet}: its batch norm's running statistics. */
+export type ConvNetLayerState = {
+  readonly conv: null;
+  readonly bn: nn.BatchNormState;
+  readonly relu: null;
+};
+
+/** Parameters of a {@link convNet}: `layer0`, `layer1`, …, the pooling's `null`s, and `fc`. */
+export type ConvNetParams = {
+  readonly [layer: `layer${number}`]: ConvNetLayerParams;
+  readonly pool: null;
+  /** Present with `poolGrid` above 1. */
+  readonly flat?: null;
+  /** Present with `classes`. */
+  readonly fc?: nn.LinearParams;
+};
+
+/** State of a {@link convNet}: each layer's batch-norm statistics under `layer0`, `layer1`, …. */
+export type ConvNetState = {
+  readonly [layer: `layer${number}`]: ConvNetLayerState;
+  readonly pool: null;
+  readonly flat?: null;
+  readonly fc?: null;
+};
+
+type ConvNetChildren = {
+  [layer: `layer${number}`]: nn.Layer<ConvNetLayerParams, ConvNetLayerState>;
+  pool: nn.StatelessLayer;
+  flat?: nn.StatelessLayer;
+  fc?: nn.Layer<nn.LinearParams, null>;
+};
 
 function check(
   name: string,
@@ -61,18 +100,24 @@ function check(
  *
  * @example
  * ```ts
+ * import { random, tree } from "@byol/tfjs";
+ * import { convNet } from "@byol/tfjs/models";
+ *
  * // 28x28 -> 28, 14, 14, 7, 7 px; 128 pooled features
- * const encoder = convNet({ channels: [32, 64, 64, 128, 128], strides: [1, 2, 1, 2, 1] });
+ * const strides = [1, 2, 1, 2, 1];
+ * const encoder = convNet({ channels: [32, 64, 64, 128, 128], strides });
  * const { params, state } = encoder.init(random.key(0), [28, 28, 1]);
+ * console.log(params.layer4.conv.w.shape); // [3, 3, 128, 128]
  * // the same, its 7x7 map averaged to 2x2 cells: 512 features
- * const gridded = convNet({ channels: [32, 64, 64, 128, 128], strides: [1, 2, 1, 2, 1], poolGrid: 2 });
+ * const gridded = convNet({ channels: [32, 64, 64, 128, 128], strides, poolGrid: 2 });
+ * tree.dispose(params, state);
  * ```
  */
-export function convNet(options: ConvNetOptions): nn.Layer {
+export function convNet(options: ConvNetOptions): nn.Layer<ConvNetParams, ConvNetState> {
   const errors = check("convNet", options);
   if (errors.length > 0) throw new RangeError(errors.join("\n"));
   const { channels, strides = channels.map(() => 1), poolGrid = 1, classes } = options;
-  const layers: Record<string, nn.Layer> = {};
+  const layers: { [layer: `layer${number}`]: nn.Layer<ConvNetLayerParams, ConvNetLayerState> } = {};
   channels.forEach((filters, i) => {
     layers[`layer${i}`] = nn.sequential({
       conv: nn.conv2d({ filters, kernel: 3, stride: strides[i], bias: false }),
@@ -80,12 +125,11 @@ export function convNet(options: ConvNetOptions): nn.Layer {
       relu: nn.relu,
     });
   });
-  if (poolGrid === 1) {
-    layers.pool = nn.globalAvgPool;
-  } else {
-    layers.pool = nn.adaptiveAvgPool2d({ size: poolGrid });
-    layers.flat = nn.flatten;
-  }
-  if (classes !== undefined) layers.fc = nn.linear({ units: classes });
-  return nn.sequential(layers);
+  const children: ConvNetChildren = {
+    ...layers,
+    pool: poolGrid === 1 ? nn.globalAvgPool : nn.adaptiveAvgPool2d({ size: poolGrid }),
+  };
+  if (poolGrid !== 1) children.flat = nn.flatten;
+  if (classes !== undefined) children.fc = nn.linear({ units: classes });
+  return nn.sequential(children);
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as nn from "../lib/nn/mod.ts";
+import { nn } from "../mod.ts";
 
 /** Options for {@link mlp}. */
 export interface MlpOptions {
@@ -18,14 +18,21 @@ export interface MlpOptions {
   readonly batchNorm?: boolean;
 }
 
-/** Parameters of an {@link mlp}: `fc0`, `bn0`, …, and `out`. */
+/** Parameters of an {@link mlp}: `fc0`, `bn0` (with batch norm), `act0`, …, and `out`. */
 export type MlpParams = {
+  readonly [fc: `fc${number}`]: nn.LinearParams;
+  readonly [bn: `bn${number}`]: nn.BatchNormParams;
+  readonly [act: `act${number}`]: null;
   readonly out: nn.LinearParams;
-  readonly [layer: string]: nn.LinearParams | nn.BatchNormParams | null;
 };
 
 /** State of an {@link mlp}: the batch norms' running statistics under `bn0`, `bn1`, …. */
-export type MlpState = { readonly [layer: string]: nn.BatchNormState | null };
+export type MlpState = {
+  readonly [fc: `fc${number}`]: null;
+  readonly [bn: `bn${number}`]: nn.BatchNormState;
+  readonly [act: `act${number}`]: null;
+  readonly out: null;
+};
 
 /**
  * A multi-layer perceptron on `[batch, features]` inputs: for each hidden width a linear layer
@@ -35,25 +42,34 @@ export type MlpState = { readonly [layer: string]: nn.BatchNormState | null };
  *
  * @example
  * ```ts
+ * import { random, tree } from "@byol/tfjs";
+ * import { mlp } from "@byol/tfjs/models";
+ *
  * const projector = mlp({ hidden: [4096], out: 256, batchNorm: true }); // BYOL's projector
  * const { params, state } = projector.init(random.key(0), [2048]);
- * const { y } = projector.apply(params, state, features, { training: true });
+ * const features = random.normal(random.key(1), [8, 2048]);
+ * const { y, state: next } = projector.apply(params, state, features, { training: true });
+ * console.log(params.bn0.scale.shape, params.out.w.shape); // [4096] [4096, 256]
+ * tree.dispose(params, state, features, y, next);
  * ```
  */
 export function mlp(
   { hidden, out, activation = nn.relu, batchNorm = false }: MlpOptions,
 ): nn.Layer<MlpParams, MlpState> {
   const fuseRelu = activation === nn.relu && !batchNorm;
-  const layers: Record<string, nn.Layer> = {};
+  const hiddenLayers: {
+    [fc: `fc${number}`]: nn.Layer<nn.LinearParams, null>;
+    [bn: `bn${number}`]: nn.Layer<nn.BatchNormParams, nn.BatchNormState>;
+    [act: `act${number}`]: nn.StatelessLayer;
+  } = {};
   hidden.forEach((units, i) => {
     if (fuseRelu) {
-      layers[`fc${i}`] = nn.linear({ units, activation: "relu" });
+      hiddenLayers[`fc${i}`] = nn.linear({ units, activation: "relu" });
       return;
     }
-    layers[`fc${i}`] = nn.linear({ units });
-    if (batchNorm) layers[`bn${i}`] = nn.batchNorm();
-    layers[`act${i}`] = activation;
+    hiddenLayers[`fc${i}`] = nn.linear({ units });
+    if (batchNorm) hiddenLayers[`bn${i}`] = nn.batchNorm();
+    hiddenLayers[`act${i}`] = activation;
   });
-  layers.out = nn.linear({ units: out });
-  return nn.sequential(layers) as nn.Layer as nn.Layer<MlpParams, MlpState>;
+  return nn.sequential({ ...hiddenLayers, out: nn.linear({ units: out }) });
 }

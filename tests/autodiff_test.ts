@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { advance } from "../lib/advance.ts";
 import { stopGradient, valueAndGrad } from "../lib/autodiff.ts";
-import { tapeFallbackReason } from "../lib/tape.ts";
+import { tfjsMismatch } from "../lib/tfjs_internals/version.ts";
 import * as tree from "../lib/tree.ts";
 
 await tf.setBackend("cpu");
@@ -54,12 +54,24 @@ Deno.test("hasAux passes auxiliary tensors out alive", async () => {
   const p = params();
   const f = (q: Params) => {
     const pred = tf.add(tf.matMul(x, q.layer.w), q.layer.b);
-    return { value: tf.sum(tf.square(tf.sub(pred, y))), aux: { pred, note: "kept" } };
+    return { value: tf.sum(tf.square(tf.sub(pred, y))), aux: { pred, note: 7 } };
   };
   const { value, grads, aux } = valueAndGrad(f, { hasAux: true })(p);
-  assert.equal(aux.note, "kept");
+  assert.equal(aux.note, 7);
   close(await aux.pred.data(), [-1.25]);
   tree.dispose(p, grads, value, aux.pred);
+});
+
+Deno.test("an aux that is not a tree is refused, naming the path, and nothing leaks", () => {
+  const p = params();
+  const before = tf.memory().numTensors;
+  const f = (q: Params) => ({ value: tf.sum(q.layer.w), aux: { kept: tf.ones([2]), note: "x" } });
+  assert.throws(() => valueAndGrad(f, { hasAux: true })(p), {
+    message: 'valueAndGrad: aux has a non-tree value at "note": got string "x"; expected a ' +
+      "tensor, boolean, number, null, plain object or array",
+  });
+  assert.equal(tf.memory().numTensors, before);
+  tree.dispose(p);
 });
 
 Deno.test("valueAndGrad disposes every intermediate", () => {
@@ -130,8 +142,8 @@ const convLoss = (p: ConvParams) => {
   return tf.add(tf.sum(tf.square(logits)), tf.sum(stopGradient(p.dense)));
 };
 
-Deno.test("tapeFallbackReason: this tfjs's engine has what lib/tape.ts drives", () => {
-  assert.equal(tapeFallbackReason, null);
+Deno.test("the tfjs internals gate accepts the installed tfjs", () => {
+  assert.equal(tfjsMismatch(), null);
 });
 
 Deno.test("conv net with branches: the same gradients as tf.grads, bit for bit", () => {

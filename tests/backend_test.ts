@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { type BackendChoice, gpuAdapter, useBackend } from "../lib/backend.ts";
-import { builtinWasmKernel, registerWasmKernels } from "../lib/kernels/register.ts";
+import { builtinWasmKernel, installWasmKernels } from "../lib/kernels/register.ts";
 
 /** Runs `body` with `console.error` and `console.warn` captured, returning what they printed. */
 async function captureConsole(body: () => Promise<void>): Promise<string[]> {
@@ -39,12 +39,16 @@ Deno.test("useBackend logs each choice once", async () => {
       await useBackend("wasm");
     }
   });
-  assert.deepEqual(lines, ["backend: cpu (asked for)", "backend: wasm (asked for)"]);
+  assert.deepEqual(lines, [
+    "backend: cpu (asked for)",
+    "backend: wasm (asked for; 1 wasm thread)",
+  ]);
 });
 
 Deno.test("useBackend activates an explicitly chosen cpu or wasm backend", async () => {
   for (const name of ["cpu", "wasm"] as const) {
-    assert.deepEqual(await useBackend(name), { name, reason: "asked for" });
+    const reason = name === "wasm" ? "asked for; 1 wasm thread" : "asked for";
+    assert.deepEqual(await useBackend(name), { name, reason });
     assert.equal(tf.getBackend(), name);
   }
 });
@@ -96,7 +100,7 @@ Deno.test("useBackend('auto') matches this runtime's adapter", async () => {
 Deno.test("wasm has the gradient kernels; registering them again is a silent no-op", async () => {
   await useBackend("wasm");
   const ours = tf.getKernel(tf.Conv2DBackpropFilter, "wasm");
-  const lines = await captureConsole(() => Promise.resolve(registerWasmKernels()));
+  const lines = await captureConsole(() => installWasmKernels());
   assert.deepEqual(lines, []);
   assert.equal(tf.getKernel(tf.Conv2DBackpropFilter, "wasm"), ours);
   assert.ok(builtinWasmKernel(tf.Conv2DBackpropInput), "the builtin Conv2DBackpropInput is kept");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { advance, data, random, tf, tree, useBackend } from "../mod.ts";
+import { data, random, runSteps, tf, tree, useBackend } from "../mod.ts";
 import { byol, fashionMnist, fromPreset } from "../models/byol/mod.ts";
 
 await useBackend("wasm");
@@ -10,19 +10,20 @@ Deno.test("BYOL (fashion-mnist preset) on a tiny shapes batch on wasm: loss fall
   const model = byol(
     fromPreset(fashionMnist, { stepsPerEpoch: 50, epochs: 1, learningRate: 3e-3 }),
   );
-  let state = model.init(random.key(1), fashionMnist.inputShape);
   const losses: number[] = [];
-  let countAfter2 = 0;
-  for (let i = 0; i < 50; i++) {
-    const { state: next, metrics } = model.step(state, images, random.key(2));
-    losses.push((await metrics.loss.data())[0]);
-    tf.dispose([metrics.loss, metrics.gradNorm, metrics.collapse]);
-    state = advance(state, next);
-    if (i === 1) countAfter2 = tf.memory().numTensors;
-  }
-  assert.equal(
-    tf.memory().numTensors,
-    countAfter2,
+  const counts: number[] = [];
+  const state = await runSteps({
+    state: model.init(random.key(1), fashionMnist.inputShape),
+    step: (s) => model.step(s, images, random.key(2)),
+    steps: 50,
+    onStep: async ({ metrics }) => {
+      losses.push((await metrics.loss.data())[0]);
+      counts.push(tf.memory().numTensors);
+    },
+  });
+  assert.deepEqual(
+    counts.slice(1),
+    counts.slice(1).map(() => counts[1]),
     "tensor count changed between step 2 and step 50",
   );
   assert.ok(losses.every(Number.isFinite), `non-finite loss: ${losses}`);

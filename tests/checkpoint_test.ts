@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeFileAtomic } from "../lib/io/atomic_file.ts";
+import { writeFileAtomic } from "../lib/deno/io/atomic_file.ts";
 import {
   checkpointName,
   checkpointStep,
@@ -13,7 +13,7 @@ import {
   listCheckpoints,
   loadCheckpoint,
   saveCheckpoint,
-} from "../lib/io/checkpoint_files.ts";
+} from "../lib/deno/io/checkpoint_files.ts";
 import { encodeSafetensors } from "../lib/io/safetensors.ts";
 import { decodeSafetensors } from "../lib/io/safetensors_decode.ts";
 import type { Leaf, Tree } from "../lib/tree.ts";
@@ -116,7 +116,8 @@ Deno.test("bad trees and metadata are refused with the path or key", async () =>
     message: 'checkpoint: two leaves are both named "a/b/c"; rename a key so tree paths are unique',
   });
   await assert.rejects(encodeCheckpoint({ trees: { a: { m: new Map() as never } } }), {
-    message: /^checkpoint: "a\/m" is not a tree: got object\{\}; expected a tensor/,
+    message: 'checkpoint: trees has a non-tree value at "a/m": got Map; expected a tensor, ' +
+      "boolean, number, null, plain object or array",
   });
   await assert.rejects(encodeCheckpoint({ trees: { w }, metadata: { tree: 1 } }), {
     message: 'checkpoint: metadata key "tree" is reserved for the trees\' structure',
@@ -128,6 +129,40 @@ Deno.test("bad trees and metadata are refused with the path or key", async () =>
   await assert.rejects(encodeCheckpoint({ trees: { w } }), {
     message: 'tensor "w" is disposed; cannot save it',
   });
+});
+
+const EXPECTED_ENTRY = 'expected null, a boolean, a number, {"number": "NaN" | "Infinity" | ' +
+  '"-Infinity" | "-0"}, {"tensor": ...}, an array or {"dict": {...}}';
+
+Deno.test("the stored structure is the format checkpoints have always had", async () => {
+  const w = tf.tensor([1, 2]);
+  const trees = {
+    net: { w, b: null, flags: [true, false] },
+    step: 3,
+    odd: [NaN, -0, Infinity, -Infinity, 0.5],
+  };
+  const { metadata } = decodeSafetensors(concat(await encodeCheckpoint({ trees })));
+  assert.equal(
+    metadata.tree,
+    '{"net":{"dict":{"w":{"tensor":"net/w"},"b":null,"flags":[true,false]}},"step":3,' +
+      '"odd":[{"number":"NaN"},{"number":"-0"},{"number":"Infinity"},{"number":"-Infinity"},0.5]}',
+  );
+  w.dispose();
+});
+
+Deno.test("keys such as __proto__ and dict survive a round trip as plain data", async () => {
+  const w = tf.tensor([1, 2]);
+  const trees = JSON.parse(
+    '{"__proto__": {"dict": 1, "tensor": true}, "a": {"constructor": null}}',
+  );
+  trees.a.w = w;
+  const loaded = decodeCheckpoint(concat(await encodeCheckpoint({ trees })));
+  assert.deepEqual(Object.keys(loaded.trees), ["__proto__", "a"]);
+  assert.equal(Object.getPrototypeOf(loaded.trees), Object.prototype);
+  const proto = Object.getOwnPropertyDescriptor(loaded.trees, "__proto__")?.value;
+  assert.deepEqual(proto, { dict: 1, tensor: true });
+  await assertSameTree(loaded.trees, trees);
+  tree.dispose(w, loaded.trees);
 });
 
 Deno.test("a file that does not match its structure is refused without leaking tensors", () => {
@@ -151,8 +186,30 @@ Deno.test("a file that does not match its structure is refused without leaking t
     [file({ a: [{ tensor: "w" }, { tensor: "w" }] }, ["w"]), 'tensor "w" is referenced twice'],
     [
       file({ a: { tensor: "w" }, b: { dict: { c: { weird: 1 } } } }, ["w"]),
-      '"b/c" has an unrecognised structure entry {"weird":1}',
+      `metadata "tree" has an unrecognised entry at "b/c": {"weird":1}; ${EXPECTED_ENTRY}`,
     ],
+    [
+      file({ a: { tensor: "w" }, b: [{ tensor: "w2", number: "NaN" }] }, ["w"]),
+      `metadata "tree" has an unrecognised entry at "b/0": {"tensor":"w2","number":"NaN"}; ` +
+      EXPECTED_ENTRY,
+    ],
+    [
+      file({ a: { tensor: "w" }, b: { number: "nan" } }, ["w"]),
+      `metadata "tree" has an unknown special number at "b": {"number":"nan"}; ${EXPECTED_ENTRY}`,
+    ],
+    [
+      file({ a: { tensor: "w" }, b: { dict: [1] } }, ["w"]),
+      `metadata "tree" has a dict that is not an object at "b": {"dict":[1]}; ${EXPECTED_ENTRY}`,
+    ],
+    [
+      file({ a: { tensor: "w" }, b: "w" }, ["w"]),
+      `metadata "tree" has an unrecognised entry at "b": "w"; ${EXPECTED_ENTRY}`,
+    ],
+    [
+      file({ a: { tensor: "w" }, b: { tensor: 3 } }, ["w"]),
+      '"b" has a tensor reference 3; expected a tensor name',
+    ],
+    [file([{ tensor: "w" }], ["w"]), 'metadata "tree" must be an object of named trees'],
   ];
   for (const [bytes, problem] of cases) {
     assert.throws(() => decodeCheckpoint(bytes, { name: "x.safetensors" }), {

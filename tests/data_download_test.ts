@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { FASHION_MNIST, type IdxDatasetSpec } from "../lib/data/mod.ts";
 import {
   createProgress,
-  FASHION_MNIST,
-  type IdxDatasetSpec,
   loadFashionMnist,
   loadIdxDataset,
   type ProgressSink,
   sha256Hex,
-} from "../lib/data/mod.ts";
+} from "../deno.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "data_download_test_" });
 addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));

@@ -2,15 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encode as encodePng } from "fast-png";
 import { encode as encodeJpeg } from "jpeg-js";
-import {
-  CIFAR10_CLASSES,
-  decodeImage,
-  loadCifar10,
-  loadFashionMnist,
-  loadIdx,
-  loadImageFolder,
-  resizeImage,
-} from "../lib/data/mod.ts";
+import { CIFAR10_CLASSES, decodeImage, resizeImage } from "../lib/data/mod.ts";
+import { loadCifar10, loadFashionMnist, loadIdx, loadImageFolder } from "../deno.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "data_loaders_test_" });
 addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));

@@ -200,19 +200,39 @@ Deno.test("evaluate reports kNN by k and the linear probe, for an encoder and fo
   const probe = { epochs: 5, batchSize: 16 };
   const encoded = await evaluate({ encode, train, test, key, knn: { k: [1, 10] }, probe });
   assert.deepEqual(encoded.knn, { k1: 1, k10: 1 });
-  assert.equal(encoded.linear?.testAccuracy, 1);
-  const pixels = await evaluate({
-    encode: "pixels",
-    train,
-    test,
-    key,
-    knn: { k: 5 },
-    probe: false,
+  assert.equal(encoded.linear.testAccuracy, 1);
+  // The features it reports are the encoder's, and the scores are those of the parts alone.
+  const features = {
+    train: await extractFeatures(encode, train),
+    test: await extractFeatures(encode, test),
+  };
+  assert.deepEqual(encoded.features, features);
+  assert.deepEqual(
+    encoded.linear,
+    await linearProbe(features.train, features.test, { key, ...probe }),
+  );
+  const pixels = await evaluate({ encode: "pixels", train, test, knn: { k: 5 }, probe: false });
+  assert.deepEqual(pixels, {
+    knn: { k5: 1 },
+    linear: null,
+    features: { train: pixelFeatures(train), test: pixelFeatures(test) },
   });
-  assert.deepEqual(pixels, { knn: { k5: 1 }, linear: null });
 });
 
-Deno.test("kNN, the probe and feature extraction leak no tensors", async () => {
+Deno.test("evaluate's kNN with a temperature and several k equals weightedKnn's", async () => {
+  const train = halves(19, 80);
+  const test = halves(20, 40);
+  // A noisy encoder, so the accuracies are not all 1 and the k and temperature matter.
+  const w = tf.tensor2d(random.normalArray(random.key(3), 36 * 4), [36, 4]);
+  const encode = (x: tf.Tensor4D) => tf.matMul(tf.reshape(x, [x.shape[0], 36]), w);
+  const knn = { k: [3, 30], temperature: 0.5 };
+  const { knn: scores, features } = await evaluate({ encode, train, test, knn, probe: false });
+  const direct = await weightedKnn(features.train, features.test, knn);
+  assert.deepEqual(scores, { k3: direct[0].accuracy, k30: direct[1].accuracy });
+  w.dispose();
+});
+
+Deno.test("kNN, the probe, feature extraction and evaluate leak no tensors", async () => {
   const [train, test] = clusters(16, [100, 40]);
   const dataset = halves(17, 9);
   const encode = (x: tf.Tensor4D) => tf.relu(tf.reshape(x, [x.shape[0], 36]));
@@ -220,6 +240,7 @@ Deno.test("kNN, the probe and feature extraction leak no tensors", async () => {
     await weightedKnn(train, test, { k: [3, 30], chunkSize: 16 });
     await linearProbe(train, test, { key, epochs: 2, batchSize: 32 });
     await extractFeatures(encode, dataset, { batchSize: 4 });
+    await evaluate({ encode, train: dataset, test: dataset, key, knn: { k: 3 }, probe: {} });
   };
   await run();
   const before = tf.memory().numTensors;

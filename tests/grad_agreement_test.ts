@@ -247,7 +247,7 @@ for (const backend of ["wasm", "webgpu"] as const) {
 
 Deno.test("wasm Conv2DBackpropInput matches the wasm backend's own kernel", async () => {
   const builtin = builtinWasmKernel(tf.Conv2DBackpropInput);
-  assert.ok(builtin, "registerWasmKernels replaced no Conv2DBackpropInput");
+  assert.ok(builtin, "installWasmKernels replaced no Conv2DBackpropInput");
   const draw = draws(6);
   for (const [k, stride, pad] of [[3, 1, "same"], [3, 2, "same"], [1, 2, "valid"]] as const) {
     const [n, h, w, cin, cout] = [2, draw(k, 11), draw(k, 11), draw(1, 4), draw(1, 4)];

@@ -16,7 +16,7 @@ Deno.test("ResNet-18 and ResNet-50 parameter counts equal torchvision's at 1000 
       32,
       3,
     ]);
-    assert.equal(nn.countParams(params), expected, build.name);
+    assert.equal(tree.size(params), expected, build.name);
     assert.deepEqual(outputShape, [1000]);
     tree.dispose(params, state);
   }
@@ -36,12 +36,9 @@ Deno.test("ResNet layout: torchvision names, bias-free convs, projections where 
   assert.ok(!paths.some((p) => p.startsWith("layer1/block0/shortcut")), "layer1 keeps the shape");
   assert.ok(paths.includes("layer2/block0/shortcut/conv/w"));
   assert.ok(!paths.some((p) => p.startsWith("layer2/block1/shortcut")));
-  const p = params as {
-    stem: { conv: { w: tf.Tensor } };
-    layer2: { block0: { shortcut: { conv: { w: tf.Tensor } } } };
-  };
-  assert.deepEqual(p.stem.conv.w.shape, [3, 3, 1, 16], "small stem, width 0.25");
-  assert.deepEqual(p.layer2.block0.shortcut.conv.w.shape, [1, 1, 16, 32]);
+  assert.deepEqual(params.stem.conv.w.shape, [3, 3, 1, 16], "small stem, width 0.25");
+  assert.deepEqual(params.layer2.block0.shortcut?.conv.w.shape, [1, 1, 16, 32]);
+  assert.equal(params.layer2.block1.shortcut, null, "identity shortcut");
   assert.ok(tree.paths(state).includes("layer4/block1/main/bn2/variance"));
   tree.dispose(params, state);
 
@@ -49,8 +46,9 @@ Deno.test("ResNet layout: torchvision names, bias-free convs, projections where 
   const widePaths = tree.paths(wide.params);
   assert.ok(widePaths.includes("stem/bn/scale") && !widePaths.includes("stem/pool"));
   assert.ok(widePaths.includes("layer1/block0/shortcut/conv/w"), "bottleneck expands in layer1");
-  const w = wide.params as { layer2: { block0: { main: { conv2: { w: tf.Tensor } } } } };
-  assert.deepEqual(w.layer2.block0.main.conv2.w.shape, [3, 3, 13, 13], "channels round(128 * 0.1)");
+  const main = wide.params.layer2.block0.main;
+  assert.deepEqual(main.conv2.w.shape, [3, 3, 13, 13], "channels round(128 * 0.1)");
+  assert.deepEqual(main.conv3.w.shape, [1, 1, 13, 51], "bottleneck: round(512 * 0.1) out");
   assert.deepEqual(wide.outputShape, [205], "round(2048 * 0.1) features");
   tree.dispose(wide.params, wide.state);
 });
@@ -90,7 +88,7 @@ for (const [build, features] of [[resnet18, 128], [resnet34, 128], [resnet50, 51
     // The strided stem has the small stem's parameters and gives the same features.
     const stridedNet = build({ stem: "strided", width: 0.25 });
     const strided = stridedNet.init(random.key(0), [28, 28, 1]);
-    assert.equal(nn.countParams(strided.params), nn.countParams(enc.params));
+    assert.equal(tree.size(strided.params), tree.size(enc.params));
     assert.deepEqual(strided.outputShape, [features]);
     const input = tf.ones([2, 28, 28, 1]);
     const out = stridedNet.apply(strided.params, strided.state, input);
@@ -115,7 +113,7 @@ Deno.test("convNet: layout, strides, parameter count and forward pass on wasm", 
     "layer2/bn/scale",
     "layer2/bn/offset",
   ]);
-  assert.equal(nn.countParams(params), 9 * 1 * 8 + 9 * 8 * 16 + 9 * 16 * 16 + 2 * (8 + 16 + 16));
+  assert.equal(tree.size(params), 9 * 1 * 8 + 9 * 8 * 16 + 9 * 16 * 16 + 2 * (8 + 16 + 16));
   const x = random.uniform(random.key(1), [3, 28, 28, 1]);
   const before = tf.memory().numTensors;
   const { y, state: next } = encoder.apply(params, state, x, { training: true });
@@ -128,7 +126,7 @@ Deno.test("convNet: layout, strides, parameter count and forward pass on wasm", 
 
   const classifier = convNet({ channels: [4], classes: 10 }).init(random.key(0), [8, 8, 3]);
   assert.deepEqual(classifier.outputShape, [10]);
-  assert.deepEqual((classifier.params as { fc: nn.LinearParams }).fc.w.shape, [4, 10]);
+  assert.deepEqual(classifier.params.fc?.w.shape, [4, 10]);
   tree.dispose(classifier.params, classifier.state);
 });
 
@@ -141,7 +139,7 @@ Deno.test("convNet with poolGrid 2: the last map averaged to 2x2 cells, flattene
   const x = random.uniform(random.key(1), [2, 9, 9, 1]);
   const { y } = gridded.apply(params, state, x);
   // Without the pool, the same parameters give the 5x5 map the cells average.
-  const map: nn.Layer = nn.sequential({
+  const map = nn.sequential({
     layer0: nn.sequential({
       conv: nn.conv2d({ filters: 4, kernel: 3, bias: false }),
       bn: nn.batchNorm(),
@@ -153,10 +151,8 @@ Deno.test("convNet with poolGrid 2: the last map averaged to 2x2 cells, flattene
       relu: nn.relu,
     }),
   });
-  const p = params as Record<string, tree.Tree>;
-  const s = state as Record<string, tree.Tree>;
-  const m =
-    map.apply({ layer0: p.layer0, layer1: p.layer1 }, { layer0: s.layer0, layer1: s.layer1 }, x).y;
+  const { layer0, layer1 } = params;
+  const m = map.apply({ layer0, layer1 }, { layer0: state.layer0, layer1: state.layer1 }, x).y;
   const cell = tf.mean(tf.slice(m, [0, 2, 0, 0], [-1, 3, 3, -1]), [1, 2]); // rows 2-4, cols 0-2
   const fromGrid = tf.slice(tf.reshape(y, [2, 2, 2, 6]), [0, 1, 0, 0], [-1, 1, 1, -1]);
   const flat = tf.reshape(fromGrid, [2, 6]);
@@ -181,7 +177,7 @@ Deno.test("mlp: layout, fused relu, batch norm, and output", async () => {
   const plain = mlp({ hidden: [8, 6], out: 3 });
   const a = plain.init(random.key(0), [5]);
   assert.deepEqual(tree.paths(a.params), ["fc0/w", "fc0/b", "fc1/w", "fc1/b", "out/w", "out/b"]);
-  assert.equal(nn.countParams(a.params), 5 * 8 + 8 + 8 * 6 + 6 + 6 * 3 + 3);
+  assert.equal(tree.size(a.params), 5 * 8 + 8 + 8 * 6 + 6 + 6 * 3 + 3);
   assert.deepEqual(a.params.out.w.shape, [6, 3]);
 
   // The fused relu gives what the unfused layers give.
@@ -194,13 +190,9 @@ Deno.test("mlp: layout, fused relu, batch norm, and output", async () => {
     out: nn.linear({ units: 3 }),
   });
   const y1 = plain.apply(a.params, a.state, x).y;
-  const p = a.params as unknown as {
-    fc0: nn.LinearParams;
-    fc1: nn.LinearParams;
-    out: nn.LinearParams;
-  };
+  const { fc0, fc1, out } = a.params;
   const y2 = unfused.apply(
-    { ...p, act0: null, act1: null },
+    { fc0, act0: null, fc1, act1: null, out },
     { fc0: null, act0: null, fc1: null, act1: null, out: null },
     x,
   ).y;

@@ -265,7 +265,7 @@ Deno.test("initialisers: scales, bounds and the weight's fans for biases", () =>
   tree.dispose(he, glorot, params, bn.params, bn.state);
 });
 
-Deno.test("countParams counts tensor elements, skipping nulls", () => {
+Deno.test("tree.size counts tensor elements, skipping nulls", () => {
   const net = nn.sequential({
     conv: nn.conv2d({ filters: 4, kernel: 3, bias: false }),
     bn: nn.batchNorm(),
@@ -274,8 +274,8 @@ Deno.test("countParams counts tensor elements, skipping nulls", () => {
     fc: nn.linear({ units: 10 }),
   });
   const { params, state } = net.init(random.key(0), [8, 8, 3]);
-  assert.equal(nn.countParams(params), 3 * 3 * 3 * 4 + 4 + 4 + 4 * 10 + 10);
-  assert.equal(nn.countParams(state), 8, "running statistics are state");
+  assert.equal(tree.size(params), 3 * 3 * 3 * 4 + 4 + 4 + 4 * 10 + 10);
+  assert.equal(tree.size(state), 8, "running statistics are state");
   tree.dispose(params, state);
 });
 

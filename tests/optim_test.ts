@@ -6,6 +6,7 @@ import { linear } from "../lib/schedules.ts";
 import {
   adam,
   adamw,
+  addDecayedWeights,
   applyUpdates,
   chain,
   clipByGlobalNorm,
@@ -284,6 +285,25 @@ Deno.test("masked applies the inner transform only where the mask selects", asyn
   tree.dispose(params, grads);
 });
 
+Deno.test("masked with frozen parameters: a mask tree or function written for all params", async () => {
+  const params = { enc: { w: tf.ones([2, 2]), b: tf.ones([2]) }, head: { w: tf.ones([2, 1]) } };
+  const grads = { enc: null, head: { w: tf.tensor([[4], [6]]) } };
+  const seen: string[] = [];
+  const byParam = (path: string, p: tf.Tensor) => {
+    seen.push(`${path}:${p === params.head.w ? "param" : "other"}`);
+    return true;
+  };
+  for (const mask of [{ enc: { w: true, b: false }, head: true }, byParam]) {
+    const opt = masked(addDecayedWeights({ weightDecay: 0.5 }), mask);
+    const { updates, state } = opt.update(grads, opt.init(params), params);
+    assert.equal((updates as { enc: unknown }).enc, null);
+    assertClose(Array.from(await (updates as typeof grads).head.w.data()), [4.5, 6.5], "head/w");
+    tree.dispose(updates, state);
+  }
+  assert.ok(seen.includes("head/w:param"), "the mask function sees the parameter's tensor");
+  tree.dispose(params, grads);
+});
+
 Deno.test("clipByGlobalNorm rescales to maxNorm only when the global norm exceeds it", async () => {
   const grads = { a: tf.tensor([3, 0]), b: [tf.tensor([[0, 4]])], frozen: null };
   const opt = clipByGlobalNorm(2);
@@ -340,8 +360,8 @@ Deno.test("bad input gets errors that say what was wrong", () => {
   const state = opt.init(params);
   const wrong = { w: tf.zeros([2, 2]), b: tf.zeros([3]) };
   assert.throws(() => opt.update(wrong, state, params), {
-    message: 'scaleByAdam: mu and updates differ at "b": updates has Tensor[3] float32, ' +
-      "mu has Tensor[2] float32; expected the same structure",
+    message: 'scaleByAdam: updates and mu differ at "b": updates has Tensor[3] float32, ' +
+      "mu has Tensor[2] float32; expected the same shape",
   });
   assert.throws(() => opt.update(params, state), {
     message: "addDecayedWeights: update needs the current params, got none",
@@ -350,15 +370,33 @@ Deno.test("bad input gets errors that say what was wrong", () => {
     message: /chain: the state must be an array of 3 part states/,
   });
   assert.throws(() => masked(scale(1), { w: true }).init(params), {
-    message: /masked: the mask does not fit the updates at "\(root\)".*object\{w,b\}.*object\{w\}/,
+    message: 'masked: params and mask differ at "b": params has Tensor[2] float32, mask has ' +
+      "nothing; expected the same structure",
   });
+  assert.throws(() => masked(scale(1), { w: 1 as never, b: true }).init(params), {
+    message: 'masked: mask has number 1 at "w"; expected a boolean',
+  });
+  assert.throws(
+    () => masked(scale(1), (path) => (path === "w" ? 1 : false) as never).init(params),
+    {
+      message: 'masked: mask returned number 1 at "w"; expected a boolean',
+    },
+  );
   assert.throws(() => applyUpdates(params, { w: params.w }), {
-    message: /applyUpdates: params and updates differ at "\(root\)"/,
+    message: 'applyUpdates: updates and params differ at "b": updates has nothing, params has ' +
+      "Tensor[2] float32; expected the same structure",
   });
   assert.throws(() => sgd({ learningRate: 1 }).update({ w: undefined } as never, [{ count: 0 }]), {
-    message: 'scaleByLearningRate: updates are not a tree at "w": got undefined; expected a ' +
-      "tensor, null, plain object or array",
+    message:
+      'scaleByLearningRate: updates has a non-tree value at "w": got undefined; expected a ' +
+      "tensor, boolean, number, null, plain object or array",
   });
+  const intUpdates = { w: tf.zeros([2, 2]), b: tf.zeros([2], "int32") };
+  assert.throws(() => opt.update(intUpdates, state, params), {
+    message: 'scaleByAdam: updates and mu differ at "b": updates has Tensor[2] int32, ' +
+      "mu has Tensor[2] float32; expected the same dtype",
+  });
+  tree.dispose(intUpdates);
   tree.dispose(params, wrong, state);
 });
 

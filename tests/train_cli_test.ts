@@ -1,15 +1,39 @@
 import assert from "node:assert/strict";
 import { either } from "fp-ts";
+import { data, random, schedules, tf, tree, useBackend } from "../mod.ts";
 import {
+  encoderOf,
+  type EncoderPreset,
+  encoderPreset,
+  encoders,
+  fashionMnist,
+  optimizerOf,
+  type OptimizerPreset,
+  optimizerPreset,
+  optimizers,
+  peakLearningRate,
+  presets,
+  presetSchema,
+} from "../models/byol/mod.ts";
+import {
+  checkConfig,
   type Command,
+  DATASET_CHOICES,
+  datasets,
   DEFAULTS,
   type EvalCommand,
   FLAGS,
+  modelOf,
   parseEvalArgs,
   parseTrainArgs,
+  PRESET_NAMES,
+  type RunConfig,
   type TrainOptions,
+  usage,
   type Validation,
 } from "../models/byol/train/mod.ts";
+
+await useBackend("wasm");
 
 function options(args: string[]): TrainOptions {
   const parsed = parseTrainArgs(args);
@@ -106,7 +130,7 @@ Deno.test("train CLI: several bad values are all reported, each naming flag, val
     "",
   ]));
   const expected = [
-    /--dataset "imagenet": expected one of auto, fashion-mnist, mnist, cifar10, shapes/,
+    new RegExp(`--dataset "imagenet": expected one of ${DATASET_CHOICES.join(", ")}`),
     /--epochs "0": expected an integer >= 1/,
     /--batch-size "12.5": expected an integer >= 1/,
     /--lr "fast": expected a number > 0/,
@@ -222,4 +246,200 @@ Deno.test("deno run examples/train.ts: bad flags exit 2 with every problem on st
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /^Usage: deno task train/);
   assert.match(help.stdout, /--resume RUN_DIR/);
+});
+
+Deno.test("registries: --dataset and --preset choices and the help text come from them", () => {
+  assert.deepEqual(DATASET_CHOICES, ["auto", ...Object.keys(datasets)]);
+  const flag = (name: string) => FLAGS.find((f) => f.name === name)!;
+  assert.equal(flag("dataset").value, DATASET_CHOICES.join("|"));
+  assert.deepEqual(PRESET_NAMES, Object.keys(presets));
+  assert.equal(flag("preset").value, PRESET_NAMES.join("|"));
+  const text = usage();
+  const joined = text.replace(/\n {3,}/g, " ");
+  const listed = (name: string, help: string) => {
+    assert.match(text, new RegExp(`^ {2}${name} `, "m"));
+    assert.ok(joined.includes(help), `${name}: "${help}" not listed`);
+  };
+  for (const [name, d] of Object.entries(datasets)) listed(name, d.help);
+  for (const [name, p] of Object.entries(presets)) listed(name, p.description);
+  for (const [arch, e] of Object.entries(encoders)) listed(arch, e.help);
+  for (const [kind, o] of Object.entries(optimizers)) listed(kind, o.help);
+  assert.equal(options(["--preset", "cifar10"]).preset, "cifar10");
+});
+
+Deno.test("registries: presets are named by their key, datasets name registered presets", () => {
+  for (const [name, preset] of Object.entries(presets)) {
+    assert.equal(preset.name, name);
+    // Each preset survives config.json: written as JSON, read back by its schema unchanged.
+    const read = presetSchema.validate(JSON.parse(JSON.stringify(preset)), "preset");
+    assert.deepEqual(read, either.right(JSON.parse(JSON.stringify(preset))));
+  }
+  for (const d of Object.values(datasets)) assert.ok(Object.hasOwn(presets, d.preset));
+});
+
+Deno.test("the fashion-mnist preset resolves as before the registries (same seed, same run)", () => {
+  // The values of the preset as it was written out before encoders and optimizers were registered.
+  const view = {
+    ...data.SMALL_IMAGE_VIEWS[0],
+    crop: { ...data.SMALL_IMAGE_VIEWS[0].crop, scale: [0.3, 1] },
+    solarizeProbability: 0,
+  };
+  assert.deepEqual(presets["fashion-mnist"], {
+    name: "fashion-mnist",
+    description: "Fashion-MNIST on a 2-core CPU: 5-layer conv net, 2x2 pooled, AdamW, 4 epochs",
+    encoder: {
+      arch: "convnet",
+      channels: [32, 64, 64, 128, 128],
+      strides: [1, 2, 1, 2, 1],
+      poolGrid: 2,
+    },
+    inputShape: [28, 28, 1],
+    projector: { hidden: 512, out: 128 },
+    predictor: { hidden: 512, out: 128 },
+    batchSize: 64,
+    epochs: 4,
+    warmupEpochs: 0.4,
+    optimizer: { kind: "adamw", learningRate: 2e-3, weightDecay: 1e-4 },
+    tauBase: 0.99,
+    views: [view, view],
+  });
+  // Key order too, as config.json writes it.
+  assert.deepEqual(Object.keys(fashionMnist.encoder), ["arch", "channels", "strides", "poolGrid"]);
+  assert.deepEqual(Object.keys(fashionMnist.optimizer), ["kind", "learningRate", "weightDecay"]);
+});
+
+Deno.test("registries: a preset's encoder and optimizer types follow from their entries", () => {
+  const convnet: EncoderPreset<"convnet"> = encoderPreset("convnet", { poolGrid: 2 });
+  assert.deepEqual(convnet, { arch: "convnet", ...encoders.convnet.defaults, poolGrid: 2 });
+  assert.deepEqual(encoderPreset("resnet50", { stem: "imagenet" }), {
+    arch: "resnet50",
+    stem: "imagenet",
+    width: 1,
+  });
+  // @ts-expect-error: a conv net has no stem
+  const wrongField: EncoderPreset = { ...convnet, stem: "small" };
+  // @ts-expect-error: adamw's config has no eta
+  const wrongOptimizer: OptimizerPreset<"adamw"> = { ...optimizerPreset("adamw"), eta: 1 };
+  assert.throws(() => encoderOf(wrongField), /encoder\.stem: unexpected field/);
+  assert.throws(
+    () => optimizerOf(wrongOptimizer, schedules.constant(1e-3)),
+    /optimizer\.eta: unexpected field/,
+  );
+});
+
+Deno.test("registries: encoders build their layers, optimizers their transforms and rates", async () => {
+  for (
+    const preset of [
+      encoderPreset("resnet18", { width: 0.125 }),
+      encoderPreset("convnet", { channels: [4, 8], strides: [1, 2] }),
+    ]
+  ) {
+    const layer = encoderOf(preset);
+    const { params, state } = layer.init(random.key(0), [8, 8, 1]);
+    const x = tf.zeros([2, 8, 8, 1]) as tf.Tensor4D;
+    const { y } = layer.apply(params, state, x, { training: false });
+    assert.equal(y.rank, 2, preset.arch);
+    tree.dispose([params, state, x, y]);
+  }
+  const lars = optimizerPreset("lars", { baseLearningRate: 0.4, weightDecay: 0.1, eta: 0.02 });
+  assert.equal(peakLearningRate(lars, 512), 0.8);
+  const adamw = optimizerPreset("adamw", { learningRate: 3e-3, weightDecay: 0.1 });
+  assert.equal(peakLearningRate(adamw, 512), 3e-3);
+
+  // One update of each registered optimizer against its formula at step 1: weight decay (and
+  // LARS's trust ratio) on the matrix `w`, not on the bias `b`.
+  const w = [1, -2, 0.5, 3];
+  const g = [0.1, 0.3, -0.2, 0.05];
+  const gb = [-0.2, 0.4];
+  const lr = 0.01;
+  const norm = (xs: number[]) => Math.hypot(...xs);
+  const decayed = g.map((x, i) => x + 0.1 * w[i]);
+  const trust = 0.02 * norm(w) / norm(decayed);
+  const expected = {
+    // LARS: momentum trace starts at 0, so step 1 is -lr * trust * (g + wd * w).
+    lars: { w: decayed.map((x) => -lr * trust * x), b: gb.map((x) => -lr * x) },
+    // AdamW: Adam's bias-corrected first step is g / |g| (eps 1e-8), then + wd * w.
+    adamw: {
+      w: g.map((x, i) => -lr * (x / (Math.abs(x) + 1e-8) + 0.1 * w[i])),
+      b: gb.map((x) => -lr * x / (Math.abs(x) + 1e-8)),
+    },
+  };
+  for (const preset of [lars, adamw]) {
+    const params = { w: tf.tensor2d(w, [2, 2]), b: tf.tensor1d([0.5, 1]) };
+    const grads = { w: tf.tensor2d(g, [2, 2]), b: tf.tensor1d(gb) };
+    const opt = optimizerOf(preset, schedules.constant(lr));
+    const state = opt.init(params);
+    const { updates, state: next } = opt.update(grads, state, params);
+    const want = {
+      w: tf.tensor2d(expected[preset.kind].w, [2, 2]),
+      b: tf.tensor1d(expected[preset.kind].b),
+    };
+    assert.ok(
+      await tree.allClose(updates, want, { rtol: 1e-5, atol: 1e-7 }),
+      `${preset.kind}: ${JSON.stringify(await (updates as { w: tf.Tensor }).w.array())}`,
+    );
+    tree.dispose([params, grads, state, updates, next, want]);
+  }
+});
+
+/** The config.json of the README's default run, written by the code of the time. */
+const README_RUN = "bench/results/train/config.json";
+
+async function readmeRunConfig(): Promise<Record<string, unknown>> {
+  return JSON.parse(await Deno.readTextFile(new URL(`../${README_RUN}`, import.meta.url)));
+}
+
+Deno.test("checkConfig: a byol-run/1 config.json of an earlier run still loads, unchanged", async () => {
+  const json = await readmeRunConfig();
+  const config: RunConfig = checkConfig(json, README_RUN);
+  assert.deepEqual(config, json);
+  assert.equal(config.preset.encoder.arch, "convnet");
+  // Its model builds (the run's preset, not today's), e.g. for deno task eval.
+  const model = modelOf(config);
+  assert.equal(typeof model.step, "function");
+});
+
+Deno.test("checkConfig: every problem at once, each with its path and what is expected", async () => {
+  const json = await readmeRunConfig();
+  const preset = json.preset as Record<string, unknown>;
+  const broken = {
+    ...json,
+    epochs: "4",
+    extra: true,
+    dataset: { ...json.dataset as object, name: "imagenet" },
+    preset: {
+      ...preset,
+      encoder: { ...preset.encoder as object, poolGrid: 0 },
+      optimizer: { kind: "sgd", learningRate: 0.1 },
+    },
+  };
+  let message = "";
+  try {
+    checkConfig(broken, "runs/a/config.json");
+  } catch (err) {
+    message = (err as Error).message;
+  }
+  const expected = [
+    /^runs\/a\/config\.json: 5 problems:/,
+    /^ {2}epochs: expected an integer >= 1, got "4"$/m,
+    /^ {2}extra: unexpected field/m,
+    new RegExp(
+      `^ {2}dataset\\.name: expected one of ${
+        Object.keys(datasets).map((n) => `"${n}"`).join(", ")
+      }, got "imagenet"$`,
+      "m",
+    ),
+    /^ {2}preset\.encoder\.poolGrid: expected an integer >= 1, got 0$/m,
+    new RegExp(
+      `^ {2}preset\\.optimizer\\.kind: expected one of ${
+        Object.keys(optimizers).join(", ")
+      }, got "sgd"$`,
+      "m",
+    ),
+  ];
+  for (const re of expected) assert.match(message, re);
+  assert.throws(
+    () => checkConfig({ ...json, format: "byol-run/0" }, "c.json"),
+    /c\.json: format is "byol-run\/0", expected "byol-run\/1"/,
+  );
 });

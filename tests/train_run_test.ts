@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { io, nn, tf, tree, useBackend } from "../mod.ts";
+import { io, nn, tf, tree } from "../mod.ts";
+import { listCheckpoints, useDenoBackend } from "../deno.ts";
 import { type ByolPreset, fashionMnist } from "../models/byol/mod.ts";
 import {
   evaluateCheckpoint,
@@ -14,7 +15,7 @@ import {
   type TrainRecord,
 } from "../models/byol/train/mod.ts";
 
-await useBackend("wasm");
+await useDenoBackend("wasm");
 
 // A tiny recipe so a few dozen steps take seconds: the fashion-mnist preset's views, small heads.
 const tiny: ByolPreset = {
@@ -92,7 +93,7 @@ Deno.test("train run on shapes: stop, checkpoint exact, resume continues, final 
     assert.equal(one.results, null);
 
     // The checkpoint holds exactly the state the run ended with.
-    const names = (await io.listCheckpoints(dir)).map((c) => c.step);
+    const names = (await listCheckpoints(dir)).map((c) => c.step);
     assert.deepEqual(names, [8, 12]);
     const loaded = await loadTrainState(join(dir, io.checkpointName(12)), { like: one.state! });
     for (const name of ["online", "predictor", "target", "bnState", "optState"] as const) {
@@ -180,7 +181,7 @@ Deno.test("train run on shapes: stop, checkpoint exact, resume continues, final 
     assert.match(curves, /^<svg[\s\S]*kNN[\s\S]*<\/svg>\s*$/);
     const features = await Deno.readTextFile(join(dir, RUN_FILES.features));
     assert.match(features, /<svg[\s\S]*circle[\s\S]*triangle[\s\S]*<\/svg>/);
-    assert.deepEqual((await io.listCheckpoints(dir)).map((c) => c.step), [12, 16, 24]);
+    assert.deepEqual((await listCheckpoints(dir)).map((c) => c.step), [12, 16, 24]);
 
     // deno task eval's function reproduces the final scores from the saved checkpoint.
     const evaluated = await evaluateCheckpoint({

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { useBackend } from "../lib/backend.ts";
-import { MAX_WASM_THREADS, wasmThreadsStatus } from "../lib/kernels/wasm_threads.ts";
+import { useBackend } from "../mod.ts";
+import { MAX_WASM_THREADS, useDenoBackend, wasmThreadsStatus } from "../deno.ts";
 
 // Captured before any test initialises the wasm backend, which hooks both while it starts.
 const originalWorker = globalThis.Worker;
@@ -10,8 +10,9 @@ const originalInstantiate = WebAssembly.instantiate;
 
 const cores = navigator.hardwareConcurrency;
 const config = fileURLToPath(new URL("../deno.json", import.meta.url));
-const wasmThreads = new URL("../lib/kernels/wasm_threads.ts", import.meta.url).href;
-const backend = new URL("../lib/backend.ts", import.meta.url).href;
+const wasmThreads = new URL("../lib/tfjs_internals/wasm_threads.ts", import.meta.url).href;
+const denoEntry = new URL("../deno.ts", import.meta.url).href;
+const coreEntry = new URL("../mod.ts", import.meta.url).href;
 
 /** Runs `source` as a module in a fresh Deno process with the repository's config and returns
  * what it printed; fails if it does not exit by itself within a minute. */
@@ -54,21 +55,22 @@ function convMatMulWithGrads(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor[] {
   });
 }
 
-Deno.test("useBackend('wasm') runs the threaded build with one thread per core", async () => {
-  const info = await useBackend("wasm");
+Deno.test("useDenoBackend('wasm') runs the threaded build with one thread per core", async () => {
+  const info = await useDenoBackend("wasm");
   const status = wasmThreadsStatus();
   assert.ok(status, "the wasm backend is initialised");
+  const threads = Math.min(cores, MAX_WASM_THREADS);
   if (cores >= 2) {
-    assert.deepEqual(status, { threads: Math.min(cores, MAX_WASM_THREADS), fallback: null });
-    assert.deepEqual(info, { name: "wasm", reason: "asked for" });
+    assert.deepEqual(status, { threads, fallback: null });
+    assert.deepEqual(info, { name: "wasm", reason: `asked for; ${threads} wasm threads` });
   } else {
     assert.equal(status.threads, 1);
-    assert.match(info.reason, /single-threaded wasm: /);
+    assert.match(info.reason, /single-threaded: /);
   }
 });
 
 Deno.test("starting the wasm threads leaves globalThis.Worker and WebAssembly as they were", async () => {
-  await useBackend("wasm");
+  await useDenoBackend("wasm");
   assert.equal(globalThis.Worker, originalWorker);
   assert.equal(WebAssembly.instantiate, originalInstantiate);
 });
@@ -99,8 +101,8 @@ Deno.test("threaded wasm agrees with cpu on conv2d, matMul and their gradients, 
 Deno.test("wasm falls back to the single-threaded build when pthreads do not start in time", async () => {
   const out = await runScript(`
     import * as tf from "@tensorflow/tfjs";
-    import { registerThreadedWasm, wasmThreadsStatus } from "${wasmThreads}";
-    registerThreadedWasm({ threads: 2, timeoutMs: 1 });
+    import { installWasmThreads, wasmThreadsStatus } from "${wasmThreads}";
+    await installWasmThreads({ threads: 2, timeoutMs: 1 });
     tf.env().set("PROD", true);
     if (!(await tf.setBackend("wasm"))) throw new Error("wasm did not start");
     tf.square(tf.tensor1d([1, 2, 3])).dataSync();
@@ -112,14 +114,51 @@ Deno.test("wasm falls back to the single-threaded build when pthreads do not sta
   });
 });
 
-Deno.test("useBackend reports why wasm runs single-threaded", async () => {
+Deno.test("useDenoBackend reports why wasm runs single-threaded", async () => {
   const out = await runScript(`
     Reflect.deleteProperty(globalThis, "SharedArrayBuffer");
-    const { useBackend } = await import("${backend}");
-    console.log(JSON.stringify(await useBackend("wasm")));
+    const { useDenoBackend } = await import("${denoEntry}");
+    console.log(JSON.stringify(await useDenoBackend("wasm")));
   `);
   assert.deepEqual(JSON.parse(out), {
     name: "wasm",
-    reason: "asked for; single-threaded wasm: no SharedArrayBuffer",
+    reason: "asked for; 1 wasm thread (single-threaded: no SharedArrayBuffer)",
   });
+});
+
+Deno.test("importing the core starts no threads and installs no kernels", async () => {
+  const out = await runScript(`
+    import * as tf from "@tensorflow/tfjs";
+    await import("${coreEntry}");
+    console.log(JSON.stringify({
+      conv2dFilterGrad: tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined,
+      prod: tf.env().getBool("PROD"),
+    }));
+  `);
+  assert.deepEqual(JSON.parse(out), { conv2dFilterGrad: false, prod: false });
+});
+
+Deno.test("importing the entry points loads no backend: tensors work at once, on cpu", async () => {
+  // Were tfjs's wasm or WebGPU package loaded at import, tfjs would start that backend for the
+  // first tensor, asynchronously, and tf.ones would throw "... has not yet been initialized".
+  const out = await runScript(`
+    import * as tf from "@tensorflow/tfjs";
+    await import("${coreEntry}");
+    await import("${denoEntry}");
+    await import("${new URL("../models/byol/mod.ts", import.meta.url).href}");
+    const registered = ["wasm", "webgpu"].filter((name) => tf.findBackendFactory(name) !== null);
+    const sum = tf.ones([2, 2]).sum().dataSync()[0];
+    console.log(JSON.stringify({ registered, sum, backend: tf.getBackend() }));
+  `);
+  assert.deepEqual(JSON.parse(out), { registered: [], sum: 4, backend: "cpu" });
+});
+
+Deno.test("installWasmThreads after the wasm backend started says so", async () => {
+  const out = await runScript(`
+    import { useBackend } from "${coreEntry}";
+    import { installWasmThreads } from "${denoEntry}";
+    await useBackend("wasm");
+    try { await installWasmThreads(); } catch (e) { console.log(JSON.stringify(e.message)); }
+  `);
+  assert.match(JSON.parse(out), /already initialised single-threaded; call it before useBackend/);
 });

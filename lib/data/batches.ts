@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import type { ImageDataset } from "./dataset.ts";
 import * as random from "../random.ts";
 import type { Key } from "../random.ts";
@@ -34,7 +34,9 @@ export interface EpochOptions {
  *
  * @example
  * ```ts
- * batchesPerEpoch(60000, { batchSize: 256, dropRemainder: true }); // 234
+ * import { data } from "@byol/tfjs";
+ *
+ * data.batchesPerEpoch(60000, { batchSize: 256, dropRemainder: true }); // 234
  * ```
  */
 export function batchesPerEpoch(
@@ -85,13 +87,19 @@ function disposeBatch(batch: Batch): void {
  *
  * @example
  * ```ts
- * for await (const { images, labels } of epochBatches(random.foldIn(key, epoch), train, {
- *   batchSize: 256,
- *   dropRemainder: true,
- * })) {
- *   const loss = step(images, labels);
- *   tf.dispose([images, labels]);
- *   console.log(await loss.data());
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const key = random.key(0);
+ * const train = data.shapes(key, { count: 1000 });
+ * for (let epoch = 0; epoch < 2; epoch++) {
+ *   for await (const { images, labels } of data.epochBatches(random.foldIn(key, epoch), train, {
+ *     batchSize: 256,
+ *     dropRemainder: true,
+ *   })) {
+ *     const meanPixel = tf.mean(images);
+ *     console.log(epoch, labels.shape, (await meanPixel.data())[0]);
+ *     tf.dispose([images, labels, meanPixel]);
+ *   }
  * }
  * ```
  */

@@ -7,12 +7,40 @@
  */
 import { checkDataset, type ImageDataset } from "./dataset.ts";
 
-/** Side of a CIFAR-10 image in pixels. */
+/**
+ * Side of a CIFAR-10 image in pixels.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR_SIZE } from "./cifar.ts";
+ *
+ * const pixels = CIFAR_SIZE * CIFAR_SIZE * 3; // 3072
+ * ```
+ */
 export const CIFAR_SIZE = 32;
-/** Bytes per CIFAR-10 record: 1 label byte + 3 * 32 * 32 pixel bytes. */
+
+/**
+ * Bytes per CIFAR-10 record: 1 label byte + 3 * 32 * 32 pixel bytes.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR_RECORD_BYTES } from "./cifar.ts";
+ *
+ * const records = 30730 / CIFAR_RECORD_BYTES; // 10
+ * ```
+ */
 export const CIFAR_RECORD_BYTES = 1 + 3 * CIFAR_SIZE * CIFAR_SIZE;
 
-/** The standard CIFAR-10 class names, used when `batches.meta.txt` is absent. */
+/**
+ * The standard CIFAR-10 class names, used when `batches.meta.txt` is absent.
+ *
+ * @example
+ * ```ts
+ * import { data } from "@byol/tfjs";
+ *
+ * data.CIFAR10_CLASSES[9]; // "truck"
+ * ```
+ */
 export const CIFAR10_CLASSES: readonly string[] = [
   "airplane",
   "automobile",
@@ -38,7 +66,10 @@ export interface CifarBatchFile {
  *
  * @example
  * ```ts
- * const names = parseCifarMeta(await Deno.readTextFile(path), path);
+ * import { data } from "@byol/tfjs";
+ *
+ * const text = data.CIFAR10_CLASSES.join("\n") + "\n";
+ * const names = data.parseCifarMeta(text, "batches.meta.txt"); // ["airplane", ..., "truck"]
  * ```
  */
 export function parseCifarMeta(text: string, source: string): string[] {
@@ -58,7 +89,13 @@ export function parseCifarMeta(text: string, source: string): string[] {
  *
  * @example
  * ```ts
- * const ds = parseCifarBatches([{ name: "test_batch.bin", bytes }], CIFAR10_CLASSES, dir);
+ * import { data } from "@byol/tfjs";
+ *
+ * // Two records of 3073 bytes: a label byte, then 32x32 red, green and blue planes.
+ * const bytes = new Uint8Array(2 * 3073);
+ * bytes[3073] = 9; // the second image is a truck
+ * const ds = data.parseCifarBatches([{ name: "test_batch.bin", bytes }]);
+ * console.log(ds.shape, ds.labels); // [2, 32, 32, 3] Int32Array [0, 9]
  * ```
  */
 export function parseCifarBatches(

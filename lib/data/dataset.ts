@@ -29,7 +29,15 @@ export interface ImageDataset {
  *
  * @example
  * ```ts
- * const ds = checkDataset({ images, shape: [n, 28, 28, 1], labels, classNames, source: dir });
+ * import { data } from "@byol/tfjs";
+ *
+ * const ds = data.checkDataset({
+ *   images: new Uint8Array(2 * 28 * 28),
+ *   shape: [2, 28, 28, 1],
+ *   labels: Int32Array.from([0, 1]),
+ *   classNames: ["blank", "also blank"],
+ *   source: "two blank images",
+ * });
  * ```
  */
 export function checkDataset(dataset: ImageDataset, what = dataset.source): ImageDataset {
@@ -63,7 +71,10 @@ export function checkDataset(dataset: ImageDataset, what = dataset.source): Imag
  *
  * @example
  * ```ts
- * const first100 = selectExamples(train, Int32Array.from({ length: 100 }, (_, i) => i));
+ * import { data, random } from "@byol/tfjs";
+ *
+ * const train = data.shapes(random.key(0), { count: 1000 });
+ * const first100 = data.selectExamples(train, Int32Array.from({ length: 100 }, (_, i) => i));
  * ```
  */
 export function selectExamples(dataset: ImageDataset, indices: ArrayLike<number>): ImageDataset {

@@ -10,7 +10,9 @@ import { checkDataset, type ImageDataset } from "./dataset.ts";
 
 /** An IDX array of unsigned bytes. */
 export interface IdxArray {
+  /** The sizes of its dimensions, e.g. `[60000, 28, 28]`. */
   readonly dims: readonly number[];
+  /** The values, row-major. */
   readonly data: Uint8Array;
 }
 
@@ -29,7 +31,11 @@ const TYPE_NAMES: Readonly<Record<number, string>> = {
  *
  * @example
  * ```ts
- * const { dims, data } = parseIdx(bytes, "train-images-idx3-ubyte");
+ * import { data } from "@byol/tfjs";
+ *
+ * // Magic 00 00 08 01 (unsigned bytes, one dimension), size 3, then the data.
+ * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]);
+ * const { dims, data: values } = data.parseIdx(bytes, "labels-idx1-ubyte"); // [3], [7, 8, 9]
  * ```
  */
 export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
@@ -89,7 +95,17 @@ export interface IdxDatasetOptions {
  *
  * @example
  * ```ts
- * const ds = idxDataset({ images, labels, classNames, sources: { images: a, labels: b } });
+ * import { data } from "@byol/tfjs";
+ *
+ * const images = { dims: [2, 2, 2], data: new Uint8Array([0, 255, 255, 0, 9, 9, 9, 9]) };
+ * const labels = { dims: [2], data: new Uint8Array([1, 0]) };
+ * const ds = data.idxDataset({
+ *   images,
+ *   labels,
+ *   classNames: ["grey", "checker"],
+ *   sources: { images: "images-idx3-ubyte", labels: "labels-idx1-ubyte" },
+ * });
+ * console.log(ds.shape); // [2, 2, 2, 1]
  * ```
  */
 export function idxDataset(

@@ -10,7 +10,9 @@ export type Split = "train" | "test";
 
 /** One published file: its name (as downloaded, gzip) and SHA-256. */
 export interface IdxFileSpec {
+  /** The file name, e.g. `train-images-idx3-ubyte.gz`. */
   readonly name: string;
+  /** The published SHA-256 of the gzip file, in lower-case hex. */
   readonly sha256: string;
 }
 
@@ -28,7 +30,9 @@ export interface IdxDatasetSpec {
   readonly installHint?: string;
   /** Download locations tried in order; each file name is appended. */
   readonly baseUrls: readonly string[];
+  /** The name of each class, by label. */
   readonly classNames: readonly string[];
+  /** The image and label files of each split. */
   readonly files: {
     readonly [S in Split]: { readonly images: IdxFileSpec; readonly labels: IdxFileSpec };
   };
@@ -41,7 +45,18 @@ export interface IdxDatasetSpec {
 // 5148 bytes). Debian's dataset-fashion-mnist ships the same compressed data in gzip headers
 // without the original file name and timestamp (23-24 bytes shorter), so its files hash
 // differently; putting those header fields back reproduces these digests exactly.
-/** Fashion-MNIST (Xiao et al. 2017): 28x28 grayscale clothing, 10 classes, 60k/10k images. */
+/**
+ * Fashion-MNIST (Xiao et al. 2017): 28x28 grayscale clothing, 10 classes, 60k/10k images.
+ *
+ * @example
+ * ```ts
+ * import { data } from "@byol/tfjs";
+ *
+ * const { classNames, shapes, envVar } = data.FASHION_MNIST;
+ * console.log(classNames[0], shapes.train); // T-shirt/top [60000, 28, 28]
+ * console.log(Deno.env.get(envVar)); // the directory in $FASHION_MNIST_DIR, if set
+ * ```
+ */
 export const FASHION_MNIST: IdxDatasetSpec = {
   title: "Fashion-MNIST",
   name: "fashion-mnist",
@@ -88,7 +103,16 @@ export const FASHION_MNIST: IdxDatasetSpec = {
 
 // SHA-256s from TensorFlow Datasets: tensorflow_datasets/url_checksums/mnist.txt, computed on
 // the CVDF mirror (storage.googleapis.com/cvdf-datasets/mnist) of LeCun's original files.
-/** MNIST (LeCun et al. 1998): 28x28 grayscale digits, 10 classes, 60k/10k images. */
+/**
+ * MNIST (LeCun et al. 1998): 28x28 grayscale digits, 10 classes, 60k/10k images.
+ *
+ * @example
+ * ```ts
+ * import { data } from "@byol/tfjs";
+ *
+ * const { name, sha256 } = data.MNIST.files.test.labels; // the published file and its digest
+ * ```
+ */
 export const MNIST: IdxDatasetSpec = {
   title: "MNIST",
   name: "mnist",

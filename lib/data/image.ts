@@ -88,7 +88,13 @@ function decodePngImage(bytes: Uint8Array): HostImage {
  *
  * @example
  * ```ts
- * const img = decodeImage(await Deno.readFile("cat.png"), "cat.png");
+ * import { data } from "@byol/tfjs";
+ *
+ * // A 2x2 grayscale PNG checkerboard.
+ * const base64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAAAAABX3VL4AAAADElEQVR4XmNg+A+EAAYAAf9qFHE4" +
+ *   "AAAAAElFTkSuQmCC";
+ * const png = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+ * const img = data.decodeImage(png, "checker.png"); // { width: 2, height: 2, channels: 1, ... }
  * ```
  */
 export function decodeImage(bytes: Uint8Array, source: string): HostImage {
@@ -108,7 +114,16 @@ export function decodeImage(bytes: Uint8Array, source: string): HostImage {
   }
 }
 
-/** Whether every pixel of an RGB image has equal red, green and blue. */
+/**
+ * Whether every pixel of an RGB image has equal red, green and blue.
+ *
+ * @example
+ * ```ts
+ * import { data } from "@byol/tfjs";
+ *
+ * data.isGray({ height: 1, width: 1, channels: 3, data: new Uint8Array([9, 9, 9]) }); // true
+ * ```
+ */
 export function isGray(image: HostImage): boolean {
   if (image.channels === 1) return true;
   const d = image.data;
@@ -124,7 +139,10 @@ export function isGray(image: HostImage): boolean {
  *
  * @example
  * ```ts
- * const gray = convertChannels(decodeImage(bytes, path), 1);
+ * import { data } from "@byol/tfjs";
+ *
+ * const red: data.HostImage = { height: 1, width: 1, channels: 3, data: Uint8Array.of(255, 0, 0) };
+ * const gray = data.convertChannels(red, 1); // data: [76]
  * ```
  */
 export function convertChannels(image: HostImage, channels: 1 | 3): HostImage {
@@ -172,7 +190,10 @@ function filterTaps(inSize: number, outSize: number): { first: Int32Array; taps:
  *
  * @example
  * ```ts
- * const small = resizeImage(img, { height: 32, width: 32 });
+ * import { data } from "@byol/tfjs";
+ *
+ * const img: data.HostImage = { height: 64, width: 64, channels: 1, data: new Uint8Array(4096) };
+ * const small = data.resizeImage(img, { height: 32, width: 32 });
  * ```
  */
 export function resizeImage(

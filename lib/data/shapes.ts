@@ -11,7 +11,17 @@ import { checkDataset, type ImageDataset } from "./dataset.ts";
 import * as random from "../random.ts";
 import type { Key } from "../random.ts";
 
-/** The class names of {@link shapes}, indexed by label. */
+/**
+ * The class names of {@link shapes}, indexed by label.
+ *
+ * @example
+ * ```ts
+ * import { data, random } from "@byol/tfjs";
+ *
+ * const set = data.shapes(random.key(0), { count: 8 });
+ * const names = Array.from(set.labels, (label) => data.SHAPE_CLASSES[label]);
+ * ```
+ */
 export const SHAPE_CLASSES: readonly string[] = [
   "circle",
   "ring",
@@ -80,8 +90,10 @@ const SUBPIXELS = [0.25, 0.75];
  *
  * @example
  * ```ts
- * const train = shapes(random.key(0), { count: 2048 });
- * const rgb = shapes(random.key(1), { count: 256, height: 32, width: 32, channels: 3 });
+ * import { data, random } from "@byol/tfjs";
+ *
+ * const train = data.shapes(random.key(0), { count: 2048 });
+ * const rgb = data.shapes(random.key(1), { count: 256, height: 32, width: 32, channels: 3 });
  * ```
  */
 export function shapes(key: Key, options: ShapesOptions): ImageDataset {

@@ -8,8 +8,10 @@
  *
  * @module
  */
-import { data, random, tf } from "../../mod.ts";
-import type { ImageDataset } from "../../mod.ts";
+import { tf } from "../tf.ts";
+import { epochBatches } from "../data/batches.ts";
+import { checkDataset, type ImageDataset } from "../data/dataset.ts";
+import * as random from "../random.ts";
 
 /** Labelled features on the host: one float32 row per example. */
 export interface FeatureSet {
@@ -43,7 +45,11 @@ export interface ExtractOptions {
  *
  * @example
  * ```ts
- * const train = checkFeatures({ values, count: 100, dim: 8, labels, numClasses: 10 }, "train");
+ * import { evaluation } from "@byol/tfjs";
+ *
+ * const values = Float32Array.of(0.1, 0.2, 0.3, 0.4, 0.5, 0.6);
+ * const labels = Int32Array.of(0, 1, 1);
+ * const train = evaluation.checkFeatures({ values, count: 3, dim: 2, labels, numClasses: 2 }, "train");
  * ```
  */
 export function checkFeatures(set: FeatureSet, what: string): FeatureSet {
@@ -90,7 +96,11 @@ export function checkFeatures(set: FeatureSet, what: string): FeatureSet {
  *
  * @example
  * ```ts
- * checkFeaturePair("weightedKnn", train, test);
+ * import { data, evaluation, random } from "@byol/tfjs";
+ *
+ * const train = evaluation.pixelFeatures(data.shapes(random.key(0), { count: 500 }));
+ * const test = evaluation.pixelFeatures(data.shapes(random.key(1), { count: 100 }));
+ * evaluation.checkFeaturePair("myClassifier", train, test);
  * ```
  */
 export function checkFeaturePair(fn: string, train: FeatureSet, test: FeatureSet): void {
@@ -110,7 +120,7 @@ export function checkFeaturePair(fn: string, train: FeatureSet, test: FeatureSet
 }
 
 function checkNonEmpty(fn: string, dataset: ImageDataset): ImageDataset {
-  data.checkDataset(dataset, `${fn}: ${dataset.source}`);
+  checkDataset(dataset, `${fn}: ${dataset.source}`);
   if (dataset.shape[0] === 0) throw new RangeError(`${fn}: ${dataset.source} has no images`);
   return dataset;
 }
@@ -126,8 +136,16 @@ function checkNonEmpty(fn: string, dataset: ImageDataset): ImageDataset {
  *
  * @example
  * ```ts
+ * import { data, evaluation, nn, random, tf, tree } from "@byol/tfjs";
+ *
+ * const encoder = nn.sequential({ conv: nn.conv2d({ filters: 8, kernel: 3 }), pool: nn.globalAvgPool });
+ * const { params, state } = encoder.init(random.key(0), [28, 28, 1]);
  * const encode = (x: tf.Tensor4D) => encoder.apply(params, state, x, { training: false }).y;
- * const trainFeatures = await extractFeatures(encode, train, { batchSize: 512 });
+ * const train = data.shapes(random.key(1), { count: 512 });
+ * const test = data.shapes(random.key(2), { count: 128 });
+ * const trainFeatures = await evaluation.extractFeatures(encode, train, { batchSize: 256 });
+ * console.log(trainFeatures.count, trainFeatures.dim); // 512 8
+ * tree.dispose([params, state]);
  * ```
  */
 export async function extractFeatures(
@@ -145,7 +163,7 @@ export async function extractFeatures(
   let dim = 0;
   let row = 0;
   // Unshuffled, so the key only fills the parameter and every image is visited once, in order.
-  const batches = data.epochBatches(random.key(0), dataset, { batchSize, shuffle: false });
+  const batches = epochBatches(random.key(0), dataset, { batchSize, shuffle: false });
   for await (const { images, labels } of batches) {
     const size = images.shape[0];
     let features: tf.Tensor;
@@ -193,7 +211,10 @@ export async function extractFeatures(
  *
  * @example
  * ```ts
- * const pixels = pixelFeatures(train); // dim 784 for (Fashion-)MNIST
+ * import { data, evaluation, random } from "@byol/tfjs";
+ *
+ * const pixels = evaluation.pixelFeatures(data.shapes(random.key(0), { count: 100 }));
+ * console.log(pixels.dim); // 784: 28 x 28 x 1
  * ```
  */
 export function pixelFeatures(dataset: ImageDataset): FeatureSet {

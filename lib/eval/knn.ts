@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tf } from "../../mod.ts";
+import { tf } from "../tf.ts";
 import { checkFeaturePair, type FeatureSet } from "./features.ts";
 
 /** Options of {@link weightedKnn}. */
@@ -86,7 +86,11 @@ function checkKs(fn: string, k: number | readonly number[], bankSize: number): n
  *
  * @example
  * ```ts
- * const scores = await weightedKnn(trainFeatures, testFeatures, { k: [20, 200] });
+ * import { data, evaluation, random } from "@byol/tfjs";
+ *
+ * const train = evaluation.pixelFeatures(data.shapes(random.key(0), { count: 500 }));
+ * const test = evaluation.pixelFeatures(data.shapes(random.key(1), { count: 100 }));
+ * const scores = await evaluation.weightedKnn(train, test, { k: [20, 200] });
  * for (const { k, accuracy } of scores) console.log(`kNN k=${k}: ${accuracy}`);
  * ```
  */
@@ -162,7 +166,9 @@ function argMax(xs: Float64Array): number {
  *
  * @example
  * ```ts
- * accuracy(Int32Array.of(0, 1, 1), Int32Array.of(0, 1, 0)); // 2 / 3
+ * import { evaluation } from "@byol/tfjs";
+ *
+ * evaluation.accuracy(Int32Array.of(0, 1, 1), Int32Array.of(0, 1, 0)); // 2 / 3
  * ```
  */
 export function accuracy(predictions: Int32Array, labels: Int32Array): number {

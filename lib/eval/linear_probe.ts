@@ -4,8 +4,14 @@
  *
  * @module
  */
-import { advance, optim, random, schedules, tf, tree, valueAndGrad } from "../../mod.ts";
-import type { Key } from "../../mod.ts";
+import { tf } from "../tf.ts";
+import { advance } from "../advance.ts";
+import { valueAndGrad } from "../autodiff.ts";
+import * as optim from "../optim/mod.ts";
+import * as random from "../random.ts";
+import type { Key } from "../random.ts";
+import * as schedules from "../schedules.ts";
+import * as tree from "../tree.ts";
 import { checkFeaturePair, type FeatureSet } from "./features.ts";
 import { accuracy } from "./knn.ts";
 import { fitStandardizer, standardize } from "./standardize.ts";
@@ -97,7 +103,11 @@ async function predict(params: ProbeParams, set: FeatureSet): Promise<Int32Array
  *
  * @example
  * ```ts
- * const { testAccuracy } = await linearProbe(trainFeatures, testFeatures, { key: random.key(0) });
+ * import { data, evaluation, random } from "@byol/tfjs";
+ *
+ * const train = evaluation.pixelFeatures(data.shapes(random.key(0), { count: 500 }));
+ * const test = evaluation.pixelFeatures(data.shapes(random.key(1), { count: 100 }));
+ * const { testAccuracy } = await evaluation.linearProbe(train, test, { key: random.key(2) });
  * ```
  */
 export async function linearProbe(

@@ -4,8 +4,7 @@
  * kNN classifier with the training set as memory bank, and a linear probe on standardised
  * features.
  *
- * Everything here goes through the framework's public surface (`mod.ts`) only, and uses no Deno
- * API, so it also runs in a browser.
+ * It uses no Deno API, so it also runs in a browser.
  *
  * @module
  */
@@ -26,4 +25,9 @@ export {
   VARIANCE_EPSILON,
 } from "./standardize.ts";
 export { linearProbe, type LinearProbeOptions, type LinearProbeResult } from "./linear_probe.ts";
-export { evaluate, type EvaluateOptions, type EvaluateResult } from "./evaluate.ts";
+export {
+  evaluate,
+  type EvaluateInputs,
+  type EvaluateOptions,
+  type EvaluateResult,
+} from "./evaluate.ts";

@@ -26,8 +26,12 @@ export const VARIANCE_EPSILON = 1e-8;
  *
  * @example
  * ```ts
- * const standardizer = fitStandardizer(trainFeatures);
- * const [train, test] = [trainFeatures, testFeatures].map((s) => standardize(s, standardizer));
+ * import { data, evaluation, random } from "@byol/tfjs";
+ *
+ * const train = evaluation.pixelFeatures(data.shapes(random.key(0), { count: 500 }));
+ * const test = evaluation.pixelFeatures(data.shapes(random.key(1), { count: 100 }));
+ * const standardizer = evaluation.fitStandardizer(train);
+ * const [trainZ, testZ] = [train, test].map((s) => evaluation.standardize(s, standardizer));
  * ```
  */
 export function fitStandardizer(train: FeatureSet): Standardizer {
@@ -54,7 +58,11 @@ export function fitStandardizer(train: FeatureSet): Standardizer {
  *
  * @example
  * ```ts
- * const test = standardize(testFeatures, fitStandardizer(trainFeatures));
+ * import { data, evaluation, random } from "@byol/tfjs";
+ *
+ * const train = evaluation.pixelFeatures(data.shapes(random.key(0), { count: 500 }));
+ * const test = evaluation.pixelFeatures(data.shapes(random.key(1), { count: 100 }));
+ * const testZ = evaluation.standardize(test, evaluation.fitStandardizer(train));
  * ```
  */
 export function standardize(set: FeatureSet, { mean, scale }: Standardizer): FeatureSet {

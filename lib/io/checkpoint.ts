@@ -3,22 +3,35 @@
  * path prefixed by its tree's name (`online/encoder/stem/conv/w`, `optState/0/mu/...`), so a
  * checkpoint reads in Python as a flat dict. The exact structure of the trees (object keys in
  * order, arrays, `null`s, and number and boolean leaves such as the step or a random key) is kept
- * as JSON in the metadata under `"tree"`, next to the caller's metadata (each value JSON-encoded),
- * so loading rebuilds identical trees.
+ * in the metadata under `"tree"` as the trees' JSON form (`tree.toJson`, with each tensor stored as
+ * `{"tensor": name}`), next to the caller's metadata (each value JSON-encoded), so loading rebuilds
+ * identical trees.
  *
- * Pure: bytes in memory only; the files live in `checkpoint_files.ts`.
+ * Pure: bytes in memory only; the files live in `lib/deno/io/checkpoint_files.ts`.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { describe, type Leaf, type Tree } from "../tree.ts";
+import type { tf } from "../tf.ts";
+import { dispose, fromJson, type Leaf, toJson, type Tree, type TreeJson } from "../tree.ts";
 import { encodeSafetensorsParts, type StoredTensor } from "./safetensors.ts";
 import { decodeSafetensors } from "./safetensors_decode.ts";
 import { storedFromTensor, tensorFromStored } from "./tensor_bytes.ts";
 
-/** A checkpoint: named trees and JSON-compatible metadata (e.g. the run's config). */
+/**
+ * A checkpoint: named trees and JSON-compatible metadata (e.g. the run's config).
+ *
+ * @example
+ * ```ts
+ * import { io, tf, tree } from "@byol/tfjs";
+ *
+ * const checkpoint: io.Checkpoint = { trees: { online: { w: tf.zeros([2]) }, step: 3 } };
+ * tree.dispose(checkpoint.trees);
+ * ```
+ */
 export interface Checkpoint {
+  /** The trees by name, e.g. `{ online, target, optState, step, key }`. */
   readonly trees: Readonly<Record<string, Tree<Leaf>>>;
+  /** JSON-compatible metadata, e.g. `{ config }`; the key `"tree"` is reserved. */
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
@@ -26,89 +39,34 @@ export interface Checkpoint {
 const TREE_KEY = "tree";
 
 /**
- * A tree's structure as stored: `null`, booleans and finite numbers as themselves, other numbers
- * as `{number: "NaN" | "Infinity" | "-Infinity" | "-0"}`, tensors as `{tensor: name}`, arrays
- * as arrays and objects as `{dict: {...}}`, so every JSON object has exactly one tag.
+ * Encodes a checkpoint as safetensors parts to write one after the other. Reads every tensor back
+ * from the device (`await t.data()`). Throws, naming the path, for a value that is not a tree, a
+ * disposed tensor, a tensor dtype other than float32/int32/bool, two leaves with one name, or
+ * metadata that is not JSON-serializable or uses the reserved key `"tree"`. Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { io, tf } from "@byol/tfjs";
+ *
+ * const online = { w: tf.zeros([2, 2]) };
+ * const parts = await io.encodeCheckpoint({ trees: { online, step: 120 }, metadata: { lr: 0.1 } });
+ * const fileSize = parts.reduce((n, part) => n + part.byteLength, 0);
+ * tf.dispose(online);
+ * ```
  */
-type StoredNode =
-  | null
-  | boolean
-  | number
-  | { readonly number: string }
-  | { readonly tensor: string }
-  | readonly StoredNode[]
-  | { readonly dict: Readonly<Record<string, StoredNode>> };
-
-const SPECIAL_NUMBERS: Readonly<Record<string, number>> = {
-  "NaN": NaN,
-  "Infinity": Infinity,
-  "-Infinity": -Infinity,
-  "-0": -0,
-};
-
-function isPlainObject(x: object): x is Record<string, unknown> {
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
-
-function encodeNode(
-  x: unknown,
-  path: string,
-  tensors: Map<string, tf.Tensor>,
-): StoredNode {
-  if (x === null || typeof x === "boolean") return x;
-  if (typeof x === "number") {
-    return Number.isFinite(x) && !Object.is(x, -0)
-      ? x
-      : { number: Object.is(x, -0) ? "-0" : `${x}` };
-  }
-  if (x instanceof tf.Tensor) {
+export async function encodeCheckpoint(checkpoint: Checkpoint): Promise<Uint8Array[]> {
+  const tensors = new Map<string, tf.Tensor>();
+  // The trees by name are one tree, whose leaf paths are the tensors' names.
+  const json = toJson(checkpoint.trees, (t, path) => {
     if (tensors.has(path)) {
       throw new Error(
         `checkpoint: two leaves are both named "${path}"; rename a key so tree paths are unique`,
       );
     }
-    tensors.set(path, x);
-    return { tensor: path };
-  }
-  if (Array.isArray(x)) return x.map((c, i) => encodeNode(c, `${path}/${i}`, tensors));
-  if (typeof x === "object" && isPlainObject(x)) {
-    const dict: Record<string, StoredNode> = {};
-    for (const k of Object.keys(x)) {
-      Object.defineProperty(dict, k, {
-        value: encodeNode(x[k], `${path}/${k}`, tensors),
-        enumerable: true,
-      });
-    }
-    return { dict };
-  }
-  throw new TypeError(
-    `checkpoint: "${path}" is not a tree: got ${describe(x)}; expected a tensor, boolean, ` +
-      `number, null, plain object or array`,
-  );
-}
-
-/**
- * Encodes a checkpoint as safetensors parts to write one after the other. Reads every tensor back
- * from the device (`await t.data()`). Throws, naming the path, for a disposed tensor, a tensor
- * dtype other than float32/int32/bool, two leaves with one name, or metadata that is not
- * JSON-serializable or uses the reserved key `"tree"`. Consumes nothing.
- *
- * @example
- * ```ts
- * const parts = await encodeCheckpoint({ trees: { online, step: 120 }, metadata: { config } });
- * const blob = new Blob(parts); // e.g. to download from a browser
- * ```
- */
-export async function encodeCheckpoint(checkpoint: Checkpoint): Promise<Uint8Array[]> {
-  const tensors = new Map<string, tf.Tensor>();
-  const structure: Record<string, StoredNode> = {};
-  for (const [name, t] of Object.entries(checkpoint.trees)) {
-    Object.defineProperty(structure, name, {
-      value: encodeNode(t, name, tensors),
-      enumerable: true,
-    });
-  }
+    tensors.set(path, t);
+    return path;
+  }, { op: "checkpoint", names: ["trees"] });
+  const structure = (json as { readonly dict: Record<string, TreeJson> }).dict;
   const metadata: Record<string, string> = { [TREE_KEY]: JSON.stringify(structure) };
   for (const [key, value] of Object.entries(checkpoint.metadata ?? {})) {
     if (key === TREE_KEY) {
@@ -130,7 +88,16 @@ export async function encodeCheckpoint(checkpoint: Checkpoint): Promise<Uint8Arr
   return encodeSafetensorsParts(stored, metadata);
 }
 
-/** Options for {@link decodeCheckpoint}. */
+/**
+ * Options for {@link decodeCheckpoint}.
+ *
+ * @example
+ * ```ts
+ * import type { io } from "@byol/tfjs";
+ *
+ * const options: io.DecodeCheckpointOptions = { name: "step-000120.safetensors" };
+ * ```
+ */
 export interface DecodeCheckpointOptions {
   /** The file's name, for error messages. */
   readonly name?: string;
@@ -138,13 +105,19 @@ export interface DecodeCheckpointOptions {
 
 /**
  * Decodes a checkpoint written by {@link encodeCheckpoint}, making its tensors on the current
- * backend, bit-exactly. Validates the safetensors layout and that the stored structure and the
- * tensors match one to one; errors name the file and the problem. Consumes nothing; on an error
- * no tensor is left allocated.
+ * backend, bit-exactly. Validates the safetensors layout, the stored structure, and that the
+ * structure and the tensors match one to one; errors name the file, the path and the problem.
+ * Consumes nothing; on an error no tensor is left allocated.
  *
  * @example
  * ```ts
- * const { trees, metadata } = decodeCheckpoint(bytes, { name: "step-000120.safetensors" });
+ * import { io, tf, tree } from "@byol/tfjs";
+ *
+ * const online = { w: tf.ones([2]) };
+ * const parts = await io.encodeCheckpoint({ trees: { online, step: 120 } });
+ * const bytes = Uint8Array.from(parts.flatMap((part) => [...part]));
+ * const { trees } = io.decodeCheckpoint(bytes, { name: "step-000120.safetensors" });
+ * tree.dispose(online, trees);
  * ```
  */
 export function decodeCheckpoint(
@@ -176,43 +149,24 @@ export function decodeCheckpoint(
     fail(`metadata "${TREE_KEY}" must be an object of named trees`);
   }
   const used = new Set<string>();
-  const made: tf.Tensor[] = [];
-  const build = (node: unknown, path: string): Tree<Leaf> => {
-    if (node === null || typeof node === "boolean" || typeof node === "number") return node;
-    if (Array.isArray(node)) return node.map((c, i) => build(c, `${path}/${i}`));
-    const tags = typeof node === "object" ? Object.keys(node) : [];
-    const value = tags.length === 1 ? (node as Record<string, unknown>)[tags[0]] : undefined;
-    if (tags[0] === "tensor" && typeof value === "string") {
-      const stored = tensors.get(value);
-      if (!stored) return fail(`"${path}" refers to tensor "${value}", which the file lacks`);
-      if (used.has(value)) return fail(`tensor "${value}" is referenced twice`);
-      used.add(value);
-      made.push(tensorFromStored(stored, value));
-      return made[made.length - 1];
-    }
-    if (tags[0] === "number" && typeof value === "string" && value in SPECIAL_NUMBERS) {
-      return SPECIAL_NUMBERS[value];
-    }
-    if (
-      tags[0] === "dict" && typeof value === "object" && value !== null && !Array.isArray(value)
-    ) {
-      return Object.fromEntries(
-        Object.entries(value).map(([k, c]) => [k, build(c, `${path}/${k}`)]),
+  const trees = fromJson({ dict: structure }, (ref, path) => {
+    if (typeof ref !== "string") {
+      return fail(
+        `"${path}" has a tensor reference ${JSON.stringify(ref)}; expected a tensor name`,
       );
     }
-    return fail(`"${path}" has an unrecognised structure entry ${JSON.stringify(node)}`);
-  };
-  try {
-    const trees = Object.fromEntries(
-      Object.entries(structure as Record<string, unknown>).map(([k, node]) => [k, build(node, k)]),
-    );
-    const unused = [...tensors.keys()].filter((t) => !used.has(t));
-    if (unused.length > 0) fail(`tensors not part of any tree: ${unused.join(", ")}`);
-    return { trees, metadata };
-  } catch (e) {
-    tf.dispose(made);
-    throw e;
+    const stored = tensors.get(ref);
+    if (!stored) return fail(`"${path}" refers to tensor "${ref}", which the file lacks`);
+    if (used.has(ref)) return fail(`tensor "${ref}" is referenced twice`);
+    used.add(ref);
+    return tensorFromStored(stored, ref);
+  }, { op: name, names: [`metadata "${TREE_KEY}"`] }) as Record<string, Tree<Leaf>>;
+  const unused = [...tensors.keys()].filter((t) => !used.has(t));
+  if (unused.length > 0) {
+    dispose(trees);
+    fail(`tensors not part of any tree: ${unused.join(", ")}`);
   }
+  return { trees, metadata };
 }
 
 /**
@@ -221,7 +175,9 @@ export function decodeCheckpoint(
  *
  * @example
  * ```ts
- * await saveCheckpoint(join(runDir, checkpointName(step)), { trees: { online, step } });
+ * import { io } from "@byol/tfjs";
+ *
+ * io.checkpointName(120); // "step-000120.safetensors"
  * ```
  */
 export function checkpointName(step: number): string {
@@ -231,7 +187,17 @@ export function checkpointName(step: number): string {
   return `step-${String(step).padStart(6, "0")}.safetensors`;
 }
 
-/** The step of a file named by {@link checkpointName}, or `null` for any other name. */
+/**
+ * The step of a file named by {@link checkpointName}, or `null` for any other name.
+ *
+ * @example
+ * ```ts
+ * import { io } from "@byol/tfjs";
+ *
+ * io.checkpointStep("step-000120.safetensors"); // 120
+ * io.checkpointStep("notes.txt"); // null
+ * ```
+ */
 export function checkpointStep(fileName: string): number | null {
   const match = /^step-(\d+)\.safetensors$/.exec(fileName);
   return match ? Number(match[1]) : null;

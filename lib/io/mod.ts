@@ -1,11 +1,9 @@
 /**
- * Saving and loading: the safetensors format (`encodeSafetensors`, `decodeSafetensors`), tfjs
- * tensor conversions, checkpoints of parameter trees (`encodeCheckpoint`, `decodeCheckpoint`,
- * `checkpointName`), and their files (`saveCheckpoint`, `loadCheckpoint`, `listCheckpoints`,
- * `latestCheckpoint`, `writeFileAtomic`).
- *
- * The format and checkpoint encoding use no Deno API and run in a browser; the file functions
- * (`checkpoint_files.ts`, `atomic_file.ts`) need Deno.
+ * Saving and loading as bytes in memory: the safetensors format (`encodeSafetensors`,
+ * `decodeSafetensors`), tfjs tensor conversions, and checkpoints of parameter trees
+ * (`encodeCheckpoint`, `decodeCheckpoint`, `checkpointName`). No Deno API: it runs in a browser.
+ * Their files (`saveCheckpoint`, `loadCheckpoint`, `listCheckpoints`, `latestCheckpoint`,
+ * `writeFileAtomic`) live in `lib/deno/io/` and are exported by the Deno entry point (`deno.ts`).
  *
  * @module
  */
@@ -29,13 +27,3 @@ export {
   type DecodeCheckpointOptions,
   encodeCheckpoint,
 } from "./checkpoint.ts";
-export { writeFileAtomic, type WriteFileAtomicOptions } from "./atomic_file.ts";
-export { pathExists } from "./fs.ts";
-export {
-  type CheckpointFile,
-  latestCheckpoint,
-  listCheckpoints,
-  loadCheckpoint,
-  saveCheckpoint,
-  type SaveCheckpointOptions,
-} from "./checkpoint_files.ts";

@@ -32,7 +32,16 @@ const DTYPE_SIZES = {
 /** An element type of the safetensors format (`BOOL` is stored as one byte, 0 or 1). */
 export type SafetensorsDtype = keyof typeof DTYPE_SIZES;
 
-/** The safetensors dtypes, in order of increasing alignment. */
+/**
+ * The safetensors dtypes, in order of increasing alignment.
+ *
+ * @example
+ * ```ts
+ * import { io } from "@byol/tfjs";
+ *
+ * io.SAFETENSORS_DTYPES.includes("F32"); // true
+ * ```
+ */
 export const SAFETENSORS_DTYPES = Object.keys(DTYPE_SIZES) as readonly SafetensorsDtype[];
 
 /** The header key reserved for the file's string metadata. */
@@ -51,12 +60,30 @@ export interface SafetensorsContents {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-/** Whether `s` names a safetensors dtype. */
+/**
+ * Whether `s` names a safetensors dtype.
+ *
+ * @example
+ * ```ts
+ * import { io } from "@byol/tfjs";
+ *
+ * [io.isSafetensorsDtype("BF16"), io.isSafetensorsDtype("float32")]; // [true, false]
+ * ```
+ */
 export function isSafetensorsDtype(s: unknown): s is SafetensorsDtype {
   return typeof s === "string" && Object.hasOwn(DTYPE_SIZES, s);
 }
 
-/** Bytes per element of a safetensors dtype. */
+/**
+ * Bytes per element of a safetensors dtype.
+ *
+ * @example
+ * ```ts
+ * import { io } from "@byol/tfjs";
+ *
+ * io.dtypeSize("F64"); // 8
+ * ```
+ */
 export function dtypeSize(dtype: SafetensorsDtype): number {
   return DTYPE_SIZES[dtype];
 }
@@ -89,8 +116,11 @@ function compareUtf8(a: string, b: string): number {
  *
  * @example
  * ```ts
- * const parts = encodeSafetensorsParts(new Map([["w", { dtype: "F32", shape: [2], data }]]));
- * const blob = new Blob(parts, { type: "application/octet-stream" });
+ * import { io } from "@byol/tfjs";
+ *
+ * const data = new Uint8Array(new Float32Array([1, 2]).buffer);
+ * const parts = io.encodeSafetensorsParts(new Map([["w", { dtype: "F32", shape: [2], data }]]));
+ * const size = parts.reduce((n, part) => n + part.length, 0);
  * ```
  */
 export function encodeSafetensorsParts(
@@ -144,8 +174,10 @@ export function encodeSafetensorsParts(
  *
  * @example
  * ```ts
+ * import { io } from "@byol/tfjs";
+ *
  * const data = new Uint8Array(new Float32Array([1, 2]).buffer);
- * const bytes = encodeSafetensors(new Map([["w", { dtype: "F32", shape: [2], data }]]));
+ * const bytes = io.encodeSafetensors(new Map([["w", { dtype: "F32", shape: [2], data }]]));
  * ```
  */
 export function encodeSafetensors(

@@ -73,8 +73,12 @@ function readEntry(name: string, info: unknown, bufferBytes: number): Entry | st
  *
  * @example
  * ```ts
- * const { tensors, metadata } = decodeSafetensors(bytes, { name: "model.safetensors" });
- * const w = tensors.get("encoder/w");
+ * import { io } from "@byol/tfjs";
+ *
+ * const data = new Uint8Array(new Float32Array([1, 2]).buffer);
+ * const bytes = io.encodeSafetensors(new Map([["encoder/w", { dtype: "F32", shape: [2], data }]]));
+ * const { tensors, metadata } = io.decodeSafetensors(bytes, { name: "model.safetensors" });
+ * const w = tensors.get("encoder/w"); // { dtype: "F32", shape: [2], data }
  * ```
  */
 export function decodeSafetensors(

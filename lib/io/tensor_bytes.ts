@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import type { SafetensorsDtype, StoredTensor } from "./safetensors.ts";
 
 const STORED_DTYPE: Partial<Record<tf.DataType, SafetensorsDtype>> = {
@@ -24,7 +24,11 @@ const STORED_DTYPE: Partial<Record<tf.DataType, SafetensorsDtype>> = {
  *
  * @example
  * ```ts
- * const stored = await storedFromTensor(tf.tensor([1, 2, 3]), "w"); // { dtype: "F32", ... }
+ * import { io, tf } from "@byol/tfjs";
+ *
+ * const w = tf.tensor([1, 2, 3]);
+ * const stored = await io.storedFromTensor(w, "w"); // { dtype: "F32", shape: [3], data }
+ * w.dispose();
  * ```
  */
 export async function storedFromTensor(t: tf.Tensor, name: string): Promise<StoredTensor> {
@@ -80,7 +84,11 @@ function exactInt32(values: ArrayLike<bigint | number>, name: string, dtype: str
  *
  * @example
  * ```ts
- * const w = tensorFromStored(contents.tensors.get("w")!, "w");
+ * import { io } from "@byol/tfjs";
+ *
+ * const data = new Uint8Array(new Float32Array([1, 2]).buffer);
+ * const w = io.tensorFromStored({ dtype: "F32", shape: [2], data }, "w");
+ * w.dispose();
  * ```
  */
 export function tensorFromStored(stored: StoredTensor, name: string): tf.Tensor {

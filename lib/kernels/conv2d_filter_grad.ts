@@ -4,11 +4,11 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import { filterGradByTaps } from "./filter_grad_taps.ts";
 import { type ConvGeometry, convGeometry, type ConvGradOptions } from "./geometry.ts";
 import { subsample } from "./subsample.ts";
-import { asWasmHeapBackend } from "./wasm_heap.ts";
+import { asWasmHeapBackend } from "../tfjs_internals/wasm_heap.ts";
 
 /** Options of {@link conv2dFilterGrad}: the forward convolution's attributes and filter shape. */
 export interface Conv2dFilterGradOptions extends ConvGradOptions {
@@ -30,7 +30,14 @@ export interface Conv2dFilterGradOptions extends ConvGradOptions {
  *
  * @example
  * ```ts
+ * import { tf, useBackend } from "@byol/tfjs";
+ * import { conv2dFilterGrad } from "./conv2d_filter_grad.ts";
+ *
+ * await useBackend("wasm"); // the products are formed in the wasm heap
+ * const x = tf.ones([1, 8, 8, 16]) as tf.Tensor4D;
+ * const dy = tf.ones([1, 4, 4, 32]) as tf.Tensor4D;
  * const dw = conv2dFilterGrad(x, dy, { filterShape: [3, 3, 16, 32], strides: 2, pad: "same" });
+ * tf.dispose([x, dy, dw]);
  * ```
  */
 export function conv2dFilterGrad(

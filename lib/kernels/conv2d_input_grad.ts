@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import { convGeometry, type ConvGradOptions, phasePlan } from "./geometry.ts";
 import { filterTaps, phaseGradient } from "./phases.ts";
 
@@ -30,7 +30,13 @@ export interface Conv2dInputGradOptions extends ConvGradOptions {
  *
  * @example
  * ```ts
+ * import { tf } from "@byol/tfjs";
+ * import { conv2dInputGrad } from "./conv2d_input_grad.ts";
+ *
+ * const dy = tf.ones([8, 14, 14, 32]) as tf.Tensor4D;
+ * const w = tf.ones([3, 3, 16, 32]) as tf.Tensor4D;
  * const dx = conv2dInputGrad(dy, w, { inputShape: [8, 28, 28, 16], strides: 2, pad: "same" });
+ * tf.dispose([dy, w, dx]);
  * ```
  */
 export function conv2dInputGrad(

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import { convGeometry, type ConvGradOptions, phasePlan, windowSpan } from "./geometry.ts";
 import { filterTaps, phaseGradient } from "./phases.ts";
 
@@ -32,7 +32,14 @@ export interface DepthwiseFilterGradOptions extends ConvGradOptions {
  *
  * @example
  * ```ts
- * const dx = depthwiseConv2dInputGrad(dy, w, { inputShape: x.shape, strides: 1, pad: "same" });
+ * import { tf } from "@byol/tfjs";
+ * import { depthwiseConv2dInputGrad } from "./depthwise_grad.ts";
+ *
+ * const dy = tf.ones([1, 8, 8, 4]) as tf.Tensor4D;
+ * const w = tf.ones([3, 3, 4, 1]) as tf.Tensor4D;
+ * const options = { inputShape: [1, 8, 8, 4], strides: 1, pad: "same" } as const;
+ * const dx = depthwiseConv2dInputGrad(dy, w, options);
+ * tf.dispose([dy, w, dx]);
  * ```
  */
 export function depthwiseConv2dInputGrad(
@@ -75,7 +82,17 @@ export function depthwiseConv2dInputGrad(
  *
  * @example
  * ```ts
- * const dw = depthwiseConv2dFilterGrad(x, dy, { filterShape: [3, 3, 8, 1], strides: 1, pad: "same" });
+ * import { tf } from "@byol/tfjs";
+ * import { depthwiseConv2dFilterGrad } from "./depthwise_grad.ts";
+ *
+ * const x = tf.ones([1, 8, 8, 8]) as tf.Tensor4D;
+ * const dy = tf.ones([1, 8, 8, 8]) as tf.Tensor4D;
+ * const dw = depthwiseConv2dFilterGrad(x, dy, {
+ *   filterShape: [3, 3, 8, 1],
+ *   strides: 1,
+ *   pad: "same",
+ * });
+ * tf.dispose([x, dy, dw]);
  * ```
  */
 export function depthwiseConv2dFilterGrad(

@@ -6,9 +6,13 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import type { ConvGeometry } from "./geometry.ts";
-import { heapView, uninitializedTensor, type WasmHeapBackend } from "./wasm_heap.ts";
+import {
+  heapView,
+  uninitializedTensor,
+  type WasmHeapBackend,
+} from "../tfjs_internals/wasm_heap.ts";
 
 /**
  * Floats of `dy` per product. XNNPACK packs the right operand afresh for every new tensor, at

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 
 type Shape4 = [number, number, number, number];
 

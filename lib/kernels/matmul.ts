@@ -6,8 +6,8 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { asTensor } from "./kernel_inputs.ts";
+import { tf } from "../tf.ts";
+import { asTensor } from "../tfjs_internals/kernel_inputs.ts";
 
 function transposeInner(info: tf.TensorInfo, backend: tf.KernelBackend): tf.Tensor {
   return tf.tidy(() => {
@@ -25,8 +25,13 @@ function transposeInner(info: tf.TensorInfo, backend: tf.KernelBackend): tf.Tens
  *
  * @example
  * ```ts
- * const builtin = tf.getKernel("BatchMatMul", "wasm")!;
- * const fast = { ...builtin, kernelFunc: untransposedMatMul(builtin.kernelFunc) };
+ * import { builtinWasmKernel, tf } from "@byol/tfjs";
+ * import { untransposedMatMul } from "./matmul.ts";
+ *
+ * const builtin = builtinWasmKernel(tf.BatchMatMul);
+ * if (builtin) {
+ *   const fast = { ...builtin, kernelFunc: untransposedMatMul(builtin.kernelFunc) };
+ * }
  * ```
  */
 export function untransposedMatMul(builtin: tf.KernelFunc): tf.KernelFunc {

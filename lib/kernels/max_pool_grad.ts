@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import type { ConvPadding } from "./geometry.ts";
 import { interleavePhases } from "./phases.ts";
 import { subsample } from "./subsample.ts";
@@ -34,7 +34,13 @@ export interface MaxPoolGradOptions {
  *
  * @example
  * ```ts
+ * import { tf } from "@byol/tfjs";
+ * import { maxPoolGrad } from "./max_pool_grad.ts";
+ *
+ * const x = tf.ones([1, 8, 8, 2]) as tf.Tensor4D;
+ * const dy = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
  * const dx = maxPoolGrad(dy, x, { filterSize: 3, strides: 2, pad: "same" });
+ * tf.dispose([x, dy, dx]);
  * ```
  */
 export function maxPoolGrad(

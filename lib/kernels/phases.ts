@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import type { AxisPhase, PhasePlan } from "./geometry.ts";
 
 /** The rows and columns of `dy` one phase reads, and the padding that completes its windows. */

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 
 /** The reduction as `[outer, reduced, inner]` sizes, or `null` when it does not fit. */
 function reductionBlock(
@@ -47,7 +47,13 @@ function reductionBlock(
  *
  * @example
  * ```ts
+ * import { tf } from "@byol/tfjs";
+ * import { poolingReduction } from "./reduce.ts";
+ *
+ * const activations = tf.ones([4, 8, 8, 16]);
  * const perChannel = poolingReduction(activations, { axis: [0, 1, 2], keepDims: false });
+ * if (perChannel) tf.dispose(perChannel);
+ * activations.dispose();
  * ```
  */
 export function poolingReduction(

@@ -7,13 +7,13 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm";
+import { tf } from "../tf.ts";
+import { requireSupportedTfjs } from "../tfjs_internals/version.ts";
 import { conv2dFilterGrad } from "./conv2d_filter_grad.ts";
 import { conv2dInputGrad } from "./conv2d_input_grad.ts";
 import { depthwiseConv2dFilterGrad, depthwiseConv2dInputGrad } from "./depthwise_grad.ts";
 import { assertNhwcUndilated, type ConvGradOptions } from "./geometry.ts";
-import { asTensor, asTensor4D } from "./kernel_inputs.ts";
+import { asTensor, asTensor4D } from "../tfjs_internals/kernel_inputs.ts";
 import { untransposedMatMul } from "./matmul.ts";
 import { maxPoolGrad, type MaxPoolGradOptions } from "./max_pool_grad.ts";
 import { poolingReduction } from "./reduce.ts";
@@ -153,18 +153,28 @@ function isOurs(config: tf.KernelConfig | undefined): boolean {
 }
 
 /**
- * Registers this framework's wasm kernels in place of (or in addition to) the wasm backend's
- * own; calling it again does nothing. Importing `lib/backend.ts` calls it, so code that uses the
- * framework never needs to.
+ * Loads tfjs's wasm backend (`@tensorflow/tfjs-backend-wasm`, which registers it with tfjs) and
+ * registers this framework's wasm kernels in place of (or in addition to) its own; calling it
+ * again does nothing. `useBackend("wasm")` calls it, so only code that starts the wasm backend
+ * itself (`tf.setBackend("wasm")`) needs to.
  *
  * @example
  * ```ts
- * registerWasmKernels();
+ * import { installWasmKernels, tf } from "@byol/tfjs";
+ *
+ * await installWasmKernels();
  * await tf.setBackend("wasm");
- * const dw = tf.grad((w: tf.Tensor4D) => tf.conv2d(x, w, 1, "same").sum())(w);
+ * const x = tf.ones([1, 8, 8, 2]) as tf.Tensor4D;
+ * const w = tf.ones([3, 3, 2, 4]) as tf.Tensor4D;
+ * const dw = tf.grad((w) => tf.conv2d(x, w as tf.Tensor4D, 1, "same").sum())(w);
+ * tf.dispose([x, w, dw]);
  * ```
  */
-export function registerWasmKernels(): void {
+export async function installWasmKernels(): Promise<void> {
+  // Loaded here rather than imported above: importing the package registers the wasm backend
+  // with tfjs, which would then be the backend tfjs starts by default (see lib/backend.ts).
+  const { version_wasm } = await import("@tensorflow/tfjs-backend-wasm");
+  requireSupportedTfjs("installWasmKernels", { "tfjs-backend-wasm": version_wasm });
   for (const { name, make } of KERNELS) {
     const existing = tf.getKernel(name, BACKEND);
     if (isOurs(existing)) continue;
@@ -188,12 +198,14 @@ export function registerWasmKernels(): void {
 }
 
 /**
- * The wasm backend's own kernel that {@link registerWasmKernels} replaced, or `undefined` when it
+ * The wasm backend's own kernel that {@link installWasmKernels} replaced, or `undefined` when it
  * replaced none of that name; for benchmarks and tests that compare against it.
  *
  * @example
  * ```ts
- * const builtin = builtinWasmKernel("Conv2DBackpropInput");
+ * import { builtinWasmKernel, tf } from "@byol/tfjs";
+ *
+ * const builtin = builtinWasmKernel(tf.Conv2DBackpropInput); // tfjs's own, before ours replaced it
  * ```
  */
 export function builtinWasmKernel(kernelName: string): tf.KernelConfig | undefined {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 
 /** Where {@link subsample} reads: pixel `(start[0] + q * stride[0], start[1] + p * stride[1])`. */
 export interface SubsampleOptions {
@@ -25,7 +25,12 @@ export interface SubsampleOptions {
  *
  * @example
  * ```ts
+ * import { tf } from "@byol/tfjs";
+ * import { subsample } from "./subsample.ts";
+ *
+ * const x = tf.ones([1, 28, 28, 3]) as tf.Tensor4D;
  * const everyOther = subsample(x, { start: [0, 0], count: [14, 14], stride: [2, 2] });
+ * tf.dispose([x, everyOther]);
  * ```
  */
 export function subsample(x: tf.Tensor4D, options: SubsampleOptions): tf.Tensor4D {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 
 /** Axes beyond this are left to the builtin kernel (XNNPACK's broadcasting limit). */
 const MAX_BROADCAST_RANK = 6;
@@ -52,7 +52,12 @@ function tileAsBroadcast(
  *
  * @example
  * ```ts
- * const rows = tileByBroadcast(tf.tensor2d([[1, 2]]), [3, 1]); // [[1, 2], [1, 2], [1, 2]]
+ * import { tf } from "@byol/tfjs";
+ * import { tileByBroadcast } from "./tile.ts";
+ *
+ * const row = tf.tensor2d([[1, 2]]);
+ * const rows = tileByBroadcast(row, [3, 1]); // [[1, 2], [1, 2], [1, 2]]
+ * tf.dispose([row, ...(rows ? [rows] : [])]);
  * ```
  */
 export function tileByBroadcast(x: tf.Tensor, reps: readonly number[]): tf.Tensor | null {

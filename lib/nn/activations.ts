@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import type { StatelessLayer } from "./layer.ts";
 
 /** A stateless, shape-preserving layer from an elementwise function that returns a new tensor. */
@@ -20,7 +20,11 @@ function elementwise(fn: (x: tf.Tensor) => tf.Tensor): StatelessLayer {
  *
  * @example
  * ```ts
- * const block = sequential({ fc: linear({ units: 64 }), act: relu });
+ * import { nn, tf } from "@byol/tfjs";
+ *
+ * const block = nn.sequential({ fc: nn.linear({ units: 64 }), act: nn.relu });
+ * const { y } = nn.relu.apply(null, null, tf.tensor1d([-1, 0, 2])); // [0, 0, 2]
+ * tf.dispose(y);
  * ```
  */
 export const relu: StatelessLayer = elementwise((x) => tf.relu(x));
@@ -31,7 +35,9 @@ export const relu: StatelessLayer = elementwise((x) => tf.relu(x));
  *
  * @example
  * ```ts
- * const mlpBlock = sequential({ fc: linear({ units: 256 }), act: gelu });
+ * import { nn } from "@byol/tfjs";
+ *
+ * const mlpBlock = nn.sequential({ fc: nn.linear({ units: 256 }), act: nn.gelu });
  * ```
  */
 export const gelu: StatelessLayer = elementwise((x) =>

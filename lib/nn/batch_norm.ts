@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import { batchNormTraining } from "./batch_norm_train.ts";
 import { checkInitShape, checkInput, initParam, where } from "./helpers.ts";
 import { type Initializer, ones, zeros } from "./initializers.ts";
@@ -44,9 +44,13 @@ export interface BatchNormOptions {
  *
  * @example
  * ```ts
- * const bn = batchNorm({ momentum: 0.9 });
+ * import { nn, random, tree } from "@byol/tfjs";
+ *
+ * const bn = nn.batchNorm({ momentum: 0.9 });
  * const { params, state } = bn.init(random.key(0), [8, 8, 16]);
+ * const x = random.normal(random.key(1), [4, 8, 8, 16]);
  * const { y, state: next } = bn.apply(params, state, x, { training: true });
+ * tree.dispose(params, state, x, y, next);
  * ```
  */
 export function batchNorm(

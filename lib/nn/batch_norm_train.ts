@@ -8,7 +8,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 
 /** What {@link batchNormTraining} returns: the output and the batch statistics it used. */
 export interface BatchNormTrainingResult {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import { checkChoice, checkInput, checkPositiveInteger, weightAndBias } from "./helpers.ts";
 import { heNormal, type Initializer, zeros } from "./initializers.ts";
 import type { Layer } from "./layer.ts";
@@ -43,9 +43,13 @@ export interface Conv2dOptions<Bias extends boolean = true> {
  *
  * @example
  * ```ts
- * const conv = conv2d({ filters: 16, kernel: 3, stride: 2, bias: false });
+ * import { nn, random, tf, tree } from "@byol/tfjs";
+ *
+ * const conv = nn.conv2d({ filters: 16, kernel: 3, stride: 2, bias: false });
  * const { params, outputShape } = conv.init(random.key(0), [28, 28, 1]); // [14, 14, 16]
- * const { y } = conv.apply(params, null, images); // images: [batch, 28, 28, 1]
+ * const images = tf.zeros([2, 28, 28, 1]);
+ * const { y } = conv.apply(params, null, images); // [2, 14, 14, 16]
+ * tree.dispose(params, images, y);
  * ```
  */
 export function conv2d<Bias extends boolean = true>(

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import * as random from "../random.ts";
 import { where } from "./helpers.ts";
 import type { StatelessLayer } from "./layer.ts";
@@ -22,8 +22,12 @@ export interface DropoutOptions {
  *
  * @example
  * ```ts
- * const drop = dropout({ rate: 0.1 });
+ * import { nn, random, tf } from "@byol/tfjs";
+ *
+ * const drop = nn.dropout({ rate: 0.1 });
+ * const x = tf.ones([2, 8]);
  * const { y } = drop.apply(null, null, x, { training: true, key: random.key(7) });
+ * tf.dispose([x, y]);
  * ```
  */
 export function dropout({ rate }: DropoutOptions): StatelessLayer {

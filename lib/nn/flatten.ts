@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import { checkInitShape, formatShape, where } from "./helpers.ts";
 import type { StatelessLayer } from "./layer.ts";
 
@@ -13,8 +13,11 @@ import type { StatelessLayer } from "./layer.ts";
  *
  * @example
  * ```ts
- * const classifier = sequential({ flat: flatten, fc: linear({ units: 10 }) });
- * classifier.init(random.key(0), [28, 28, 1]); // fc/w: [784, 10]
+ * import { nn, random, tree } from "@byol/tfjs";
+ *
+ * const classifier = nn.sequential({ flat: nn.flatten, fc: nn.linear({ units: 10 }) });
+ * const { params } = classifier.init(random.key(0), [28, 28, 1]); // fc.w: [784, 10]
+ * tree.dispose(params);
  * ```
  */
 export const flatten: StatelessLayer = {

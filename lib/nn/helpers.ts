@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import * as random from "../random.ts";
 import type { Key } from "../random.ts";
 import { type Fans, fansOf, type Initializer } from "./initializers.ts";

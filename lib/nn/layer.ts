@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import type { tf } from "../tf.ts";
 import type { Key } from "../random.ts";
 import type { Tree } from "../tree.ts";
 
@@ -79,26 +79,3 @@ export type StateOf<L> = L extends Layer<Tree, infer S> ? S : never;
 
 /** A layer with neither parameters nor state, such as `relu`. */
 export type StatelessLayer = Layer<null, null>;
-
-/**
- * The number of scalar parameters in a tree: the total size of its tensor leaves (numbers and
- * booleans count one each). Consumes nothing.
- *
- * @example
- * ```ts
- * const { params } = linear({ units: 10 }).init(random.key(0), [784]);
- * countParams(params); // 7850
- * ```
- */
-export function countParams(params: Tree<tf.Tensor | number | boolean>): number {
-  let n = 0;
-  const visit = (t: unknown): void => {
-    if (t === null) return;
-    if (t instanceof tf.Tensor) n += t.size;
-    else if (typeof t === "number" || typeof t === "boolean") n += 1;
-    else if (Array.isArray(t)) t.forEach(visit);
-    else Object.values(t as Record<string, unknown>).forEach(visit);
-  };
-  visit(params);
-  return n;
-}

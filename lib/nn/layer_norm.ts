@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import { checkInitShape, formatShape, initParam, where } from "./helpers.ts";
 import { type Initializer, ones, zeros } from "./initializers.ts";
 import type { Layer } from "./layer.ts";
@@ -29,9 +29,13 @@ export interface LayerNormOptions {
  *
  * @example
  * ```ts
- * const ln = layerNorm();
+ * import { nn, random, tree } from "@byol/tfjs";
+ *
+ * const ln = nn.layerNorm();
  * const { params } = ln.init(random.key(0), [64]);
- * const { y } = ln.apply(params, null, x); // x: [batch, 64]
+ * const x = random.normal(random.key(1), [4, 64]);
+ * const { y } = ln.apply(params, null, x);
+ * tree.dispose(params, x, y);
  * ```
  */
 export function layerNorm(

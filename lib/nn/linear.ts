@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import {
   checkChoice,
   checkInitShape,
@@ -20,7 +20,17 @@ import type { Layer } from "./layer.ts";
  */
 export type FusedActivation = "linear" | "relu";
 
-/** The values of {@link FusedActivation}, for option checks. */
+/**
+ * The values of {@link FusedActivation}, for option checks.
+ *
+ * @example
+ * ```ts
+ * import { FUSED_ACTIVATIONS } from "./linear.ts";
+ *
+ * const choice: string = "relu";
+ * const fused = (FUSED_ACTIVATIONS as readonly string[]).includes(choice); // true
+ * ```
+ */
 export const FUSED_ACTIVATIONS: readonly FusedActivation[] = ["linear", "relu"];
 
 /** Parameters of {@link linear}: weight `[in, units]`, and bias `[units]` unless `bias: false`. */
@@ -48,9 +58,13 @@ export interface LinearOptions<Bias extends boolean = true> {
  *
  * @example
  * ```ts
- * const fc = linear({ units: 10 });
+ * import { nn, random, tree } from "@byol/tfjs";
+ *
+ * const fc = nn.linear({ units: 10 });
  * const { params } = fc.init(random.key(0), [784]); // params.w: [784, 10], params.b: [10]
- * const { y } = fc.apply(params, null, x); // x: [batch, 784] -> y: [batch, 10]
+ * const x = random.normal(random.key(1), [32, 784]);
+ * const { y } = fc.apply(params, null, x); // [32, 10]
+ * tree.dispose(params, x, y);
  * ```
  */
 export function linear<Bias extends boolean = true>(

@@ -5,8 +5,7 @@
  *
  * @example
  * ```ts
- * import * as nn from "./lib/nn/mod.ts";
- * import * as random from "./lib/random.ts";
+ * import { nn, random, tf, tree } from "@byol/tfjs";
  *
  * const net = nn.sequential({
  *   conv: nn.conv2d({ filters: 8, kernel: 3, bias: false }),
@@ -16,7 +15,9 @@
  *   fc: nn.linear({ units: 10 }),
  * });
  * const { params, state } = net.init(random.key(0), [28, 28, 1]);
+ * const images = tf.zeros([4, 28, 28, 1]);
  * const { y, state: next } = net.apply(params, state, images, { training: true });
+ * tree.dispose(params, state, images, y, next);
  * ```
  *
  * @module
@@ -32,7 +33,6 @@ export type {
   StatelessLayer,
   StateOf,
 } from "./layer.ts";
-export { countParams } from "./layer.ts";
 export * as initializers from "./initializers.ts";
 export type { Fans, Initializer } from "./initializers.ts";
 export { linear } from "./linear.ts";

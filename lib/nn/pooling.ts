@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import { checkInitShape, checkInput } from "./helpers.ts";
 import type { StatelessLayer } from "./layer.ts";
 import { checkPadding, type Padding, type Size2d, toPair, windowOutput } from "./spatial.ts";
@@ -85,7 +85,12 @@ function pool2d(
  *
  * @example
  * ```ts
- * const pool = maxPool2d({ window: 3, stride: 2, padding: "same" }); // the ResNet stem's pool
+ * import { nn, tf } from "@byol/tfjs";
+ *
+ * const pool = nn.maxPool2d({ window: 3, stride: 2, padding: "same" }); // the ResNet stem's pool
+ * const x = tf.zeros([1, 32, 32, 8]);
+ * const { y } = pool.apply(null, null, x); // [1, 16, 16, 8]
+ * tf.dispose([x, y]);
  * ```
  */
 export function maxPool2d(options: Pool2dOptions): StatelessLayer {
@@ -98,7 +103,9 @@ export function maxPool2d(options: Pool2dOptions): StatelessLayer {
  *
  * @example
  * ```ts
- * const pool = avgPool2d({ window: 2 }); // [batch, 8, 8, c] -> [batch, 4, 4, c]
+ * import { nn } from "@byol/tfjs";
+ *
+ * const pool = nn.avgPool2d({ window: 2 }); // [batch, 8, 8, c] -> [batch, 4, 4, c]
  * ```
  */
 export function avgPool2d(options: Pool2dOptions): StatelessLayer {
@@ -111,7 +118,9 @@ export function avgPool2d(options: Pool2dOptions): StatelessLayer {
  *
  * @example
  * ```ts
- * const head = sequential({ pool: globalAvgPool, fc: linear({ units: 10 }) });
+ * import { nn } from "@byol/tfjs";
+ *
+ * const head = nn.sequential({ pool: nn.globalAvgPool, fc: nn.linear({ units: 10 }) });
  * ```
  */
 export const globalAvgPool: StatelessLayer = {
@@ -160,8 +169,10 @@ function meansAlong(x: tf.Tensor4D, axis: 1 | 2, cells: number): tf.Tensor4D {
  *
  * @example
  * ```ts
+ * import { nn } from "@byol/tfjs";
+ *
  * // a 2x2 grid of pooled features, flattened: [batch, 4 * channels]
- * const head = sequential({ pool: adaptiveAvgPool2d({ size: 2 }), flat: flatten });
+ * const head = nn.sequential({ pool: nn.adaptiveAvgPool2d({ size: 2 }), flat: nn.flatten });
  * ```
  */
 export function adaptiveAvgPool2d({ size }: AdaptiveAvgPool2dOptions): StatelessLayer {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import * as random from "../random.ts";
 import { childPath, formatShape, tidyApplied, where } from "./helpers.ts";
 import type { Layer, ParamsOf, StatelessLayer, StateOf } from "./layer.ts";
@@ -38,11 +38,24 @@ export type ResidualState<M extends Layer, S extends Layer> = {
  *
  * @example
  * ```ts
- * const block = residual({
- *   main: sequential({ conv1: conv2d({ filters: 64, kernel: 3, bias: false }), bn1: batchNorm(),
- *     act: relu, conv2: conv2d({ filters: 64, kernel: 3, bias: false }), bn2: batchNorm() }),
- *   activation: relu,
+ * import { nn, random, tree } from "@byol/tfjs";
+ *
+ * // A ResNet basic block on 16 channels: the identity shortcut fits, as the shape is kept.
+ * const block = nn.residual({
+ *   main: nn.sequential({
+ *     conv1: nn.conv2d({ filters: 16, kernel: 3, bias: false }),
+ *     bn1: nn.batchNorm(),
+ *     act: nn.relu,
+ *     conv2: nn.conv2d({ filters: 16, kernel: 3, bias: false }),
+ *     bn2: nn.batchNorm(),
+ *   }),
+ *   activation: nn.relu,
  * });
+ * const { params, state } = block.init(random.key(0), [8, 8, 16]);
+ * const x = random.normal(random.key(1), [2, 8, 8, 16]);
+ * const { y, state: next } = block.apply(params, state, x, { training: true });
+ * console.log(y.shape, params.main.conv1.w.shape); // [2, 8, 8, 16] [3, 3, 16, 16]
+ * tree.dispose(params, state, x, y, next);
  * ```
  */
 export function residual<M extends Layer, S extends Layer = StatelessLayer>(

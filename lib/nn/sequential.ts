@@ -43,9 +43,13 @@ function checkNames(names: readonly string[]): void {
  *
  * @example
  * ```ts
- * const net = sequential({ flat: flatten, fc: linear({ units: 10 }) });
- * const { params, state } = net.init(random.key(0), [28, 28, 1]);
- * const { y } = net.apply(params, state, images); // params.fc.w: [784, 10]
+ * import { nn, random, tree } from "@byol/tfjs";
+ *
+ * const net = nn.sequential({ flat: nn.flatten, fc: nn.linear({ units: 10 }) });
+ * const { params, state } = net.init(random.key(0), [28, 28, 1]); // params.fc.w: [784, 10]
+ * const images = random.uniform(random.key(1), [4, 28, 28, 1]);
+ * const { y } = net.apply(params, state, images); // [4, 10]
+ * tree.dispose(params, state, images, y);
  * ```
  */
 export function sequential<C extends Children>(

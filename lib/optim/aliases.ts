@@ -33,7 +33,15 @@ export interface SgdOptions {
  *
  * @example
  * ```ts
- * const opt = sgd({ learningRate: 0.1 });
+ * import { optim, tf, tree } from "@byol/tfjs";
+ *
+ * const params = { w: tf.ones([2]) };
+ * const grads = { w: tf.fill([2], 0.5) };
+ * const opt = optim.sgd({ learningRate: 0.1 });
+ * const state = opt.init(params);
+ * const { updates, state: next } = opt.update(grads, state, params);
+ * const stepped = optim.applyUpdates(params, updates); // w = 1 - 0.1 * 0.5
+ * tree.dispose(params, grads, updates, state, next, stepped);
  * ```
  */
 export function sgd({ learningRate }: SgdOptions): GradientTransformation<SgdState> {
@@ -56,7 +64,12 @@ export interface MomentumOptions {
  *
  * @example
  * ```ts
- * const opt = momentum({ learningRate: 0.1, momentum: 0.9, nesterov: true });
+ * import { optim, tf, tree } from "@byol/tfjs";
+ *
+ * const opt = optim.momentum({ learningRate: 0.1, momentum: 0.9, nesterov: true });
+ * const params = { w: tf.zeros([3]) };
+ * const state = opt.init(params); // a zero momentum buffer per parameter
+ * tree.dispose(params, state);
  * ```
  */
 export function momentum(
@@ -77,7 +90,12 @@ export interface AdamOptimizerOptions extends Omit<AdamOptions, "epsRoot"> {
  *
  * @example
  * ```ts
- * const opt = adam({ learningRate: 1e-3 });
+ * import { optim, tf, tree } from "@byol/tfjs";
+ *
+ * const opt = optim.adam({ learningRate: 1e-3 });
+ * const params = { w: tf.zeros([3]) };
+ * const [adamState, { count }] = opt.init(params); // moments mu and nu, count 0
+ * tree.dispose(params, adamState);
  * ```
  */
 export function adam(
@@ -100,7 +118,9 @@ export interface AdamwOptions extends AdamOptimizerOptions {
  *
  * @example
  * ```ts
- * const opt = adamw({ learningRate: 1e-3, weightDecay: 0.05, mask: excludeBiasAndNorm });
+ * import { optim } from "@byol/tfjs";
+ *
+ * const opt = optim.adamw({ learningRate: 1e-3, weightDecay: 0.05, mask: optim.excludeBiasAndNorm });
  * ```
  */
 export function adamw(
@@ -140,7 +160,14 @@ export interface LarsOptions {
  *
  * @example
  * ```ts
- * const opt = lars({ learningRate: 0.2, weightDecay: 1.5e-6, eta: 1e-3, mask: excludeBiasAndNorm });
+ * import { optim } from "@byol/tfjs";
+ *
+ * const opt = optim.lars({
+ *   learningRate: 0.2,
+ *   weightDecay: 1.5e-6,
+ *   eta: 1e-3,
+ *   mask: optim.excludeBiasAndNorm,
+ * });
  * ```
  */
 export function lars(

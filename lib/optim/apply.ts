@@ -3,9 +3,9 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
+import * as tree from "../tree.ts";
 import type { Updates } from "./types.ts";
-import { mapState } from "./walk.ts";
 
 /**
  * The new parameters `params + updates`, leaf by leaf. Where an update is `null` (a frozen
@@ -16,18 +16,20 @@ import { mapState } from "./walk.ts";
  *
  * @example
  * ```ts
- * const { updates, state: nextState } = opt.update(grads, state, params);
- * const nextParams = applyUpdates(params, updates);
- * tree.dispose(params, grads, updates, state);
+ * import { optim, tf, tree } from "@byol/tfjs";
+ *
+ * const params = { w: tf.ones([2]), frozen: tf.ones([2]) };
+ * const updates = { w: tf.fill([2], -0.5), frozen: null };
+ * const next = optim.applyUpdates(params, updates); // w: 0.5, frozen: a clone of params.frozen
+ * tree.dispose(params, updates);
+ * tree.dispose(next);
  * ```
  */
 export function applyUpdates<P extends Updates>(params: P, updates: Updates): P {
-  const applied: unknown = mapState(
-    "applyUpdates",
-    ["updates", "params"],
-    (u, p) => tf.add(p, u),
-    updates,
-    params,
-  );
+  const applied: unknown = tree.mapPrefix(([u, p]) => tf.add(p, u), [updates, params], {
+    op: "applyUpdates",
+    names: ["updates", "params"],
+    atNull: ([p]) => tree.clone(p),
+  });
   return applied as P;
 }

@@ -7,7 +7,6 @@
 import * as tree from "../tree.ts";
 import type { Leaf, Tree } from "../tree.ts";
 import type { GradientTransformation, Mask, StateOf, Updates } from "./types.ts";
-import { cloneTree, resolveMask, selectWhere } from "./walk.ts";
 
 /** Any gradient transformation, whatever its state. */
 export type AnyTransformation = GradientTransformation<Tree<Leaf>>;
@@ -24,7 +23,16 @@ export type ChainState<Ts extends readonly AnyTransformation[]> = {
  *
  * @example
  * ```ts
- * const opt = chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3));
+ * import { optim, tf, tree } from "@byol/tfjs";
+ *
+ * const opt = optim.chain(
+ *   optim.clipByGlobalNorm(1),
+ *   optim.scaleByAdam(),
+ *   optim.scaleByLearningRate(1e-3),
+ * );
+ * const params = { w: tf.zeros([2]) };
+ * const [clipState, adamState, { count }] = opt.init(params);
+ * tree.dispose(params, clipState, adamState);
  * ```
  */
 export function chain<const Ts extends readonly AnyTransformation[]>(
@@ -40,7 +48,7 @@ export function chain<const Ts extends readonly AnyTransformation[]>(
             `chain's init), got ${tree.describe(state)}`,
         );
       }
-      if (transforms.length === 0) return { updates: cloneTree(updates), state };
+      if (transforms.length === 0) return { updates: tree.clone(updates), state };
       let current = updates;
       const next: Tree<Leaf>[] = [];
       try {
@@ -61,13 +69,43 @@ export function chain<const Ts extends readonly AnyTransformation[]>(
 }
 
 /**
+ * The boolean tree, along `updates` (`null` where they are `null`), of the parameters `mask`
+ * selects. A mask function sees each parameter's path and tensor (the update's when `params` are
+ * not given), as Optax passes masks the parameters.
+ */
+function selection(mask: Mask, updates: Updates, params?: Updates): Tree<boolean> {
+  if (typeof mask !== "function" || params === undefined) {
+    return tree.resolveFilter(updates, mask, { op: "masked", names: ["updates", "mask"] });
+  }
+  const chosen = tree.resolveFilter(params, mask, { op: "masked", names: ["params", "mask"] });
+  return tree.mapPrefix(([, c]) => c, [updates, chosen], {
+    op: "masked",
+    names: ["updates", "params"],
+    compare: "structure",
+  });
+}
+
+/** The leaves of `values` where `selected` is `want`, `null` elsewhere; shared, not copied. */
+function pick(selected: Tree<boolean>, values: Updates, want: boolean, name: string): Updates {
+  return tree.mapPrefix(([s, v]) => (s === want ? v : null), [selected, values], {
+    op: "masked",
+    names: ["mask", name],
+    compare: "structure",
+  });
+}
+
+/**
  * Applies `inner` only to the parameters `mask` selects; the other updates pass through unchanged
  * (as copies). `inner` sees `null` in the places not selected, in `init` and `update` alike, so its
  * state holds nothing there. Consumes nothing.
  *
  * @example
  * ```ts
- * const decayWeightsOnly = masked(addDecayedWeights({ weightDecay: 1e-4 }), excludeBiasAndNorm);
+ * import { optim } from "@byol/tfjs";
+ *
+ * const decay = optim.addDecayedWeights({ weightDecay: 1e-4 });
+ * const decayWeightsOnly = optim.masked(decay, optim.excludeBiasAndNorm);
+ * const decayHeadOnly = optim.masked(decay, { encoder: false, head: true });
  * ```
  */
 export function masked<S extends Tree<Leaf>>(
@@ -76,19 +114,21 @@ export function masked<S extends Tree<Leaf>>(
 ): GradientTransformation<S> {
   return {
     init: (params) => {
-      const selected = resolveMask("masked", mask, params);
-      return inner.init(selectWhere("masked", params, selected, params, true));
+      const selected = tree.resolveFilter(params, mask, {
+        op: "masked",
+        names: ["params", "mask"],
+      });
+      return inner.init(pick(selected, params, true, "params"));
     },
     update: (updates, state, params) => {
-      const selected = resolveMask("masked", mask, updates, params);
+      const selected = selection(mask, updates, params);
       const result = inner.update(
-        selectWhere("masked", updates, selected, updates, true),
+        pick(selected, updates, true, "updates"),
         state,
-        params === undefined ? undefined : selectWhere("masked", updates, selected, params, true),
+        params === undefined ? undefined : pick(selected, params, true, "params"),
       );
-      const passed = cloneTree(selectWhere("masked", updates, selected, updates, false));
-      const merged: unknown = tree.combine(result.updates, passed);
-      return { updates: merged as Updates, state: result.state };
+      const passed = tree.clone(pick(selected, updates, false, "updates"));
+      return { updates: tree.combine(result.updates, passed), state: result.state };
     },
   };
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type { tf } from "../tf.ts";
 
 /** Last path segments that name biases and normalisation scales/offsets. */
 const BIAS_AND_NORM_NAMES: ReadonlySet<string> = new Set([
@@ -23,7 +23,13 @@ const BIAS_AND_NORM_NAMES: ReadonlySet<string> = new Set([
  *
  * @example
  * ```ts
- * const opt = lars({ learningRate: 0.2, weightDecay: 1.5e-6, mask: excludeBiasAndNorm });
+ * import { optim, tf } from "@byol/tfjs";
+ *
+ * const [w, scale] = [tf.zeros([3, 3, 1, 8]), tf.zeros([8])];
+ * optim.excludeBiasAndNorm("encoder/conv/w", w); // true
+ * optim.excludeBiasAndNorm("encoder/bn/scale", scale); // false
+ * const opt = optim.lars({ learningRate: 0.2, weightDecay: 1.5e-6, mask: optim.excludeBiasAndNorm });
+ * tf.dispose([w, scale]);
  * ```
  */
 export function excludeBiasAndNorm(path: string, param: tf.Tensor): boolean {

@@ -5,14 +5,21 @@
  * A training step, with every tensor freed exactly once:
  *
  * ```ts
- * const opt = adam({ learningRate: 1e-3 });
+ * import { optim, tf, tree, valueAndGrad } from "@byol/tfjs";
+ *
+ * const loss = (p: { w: tf.Tensor }) => tf.sum(tf.square(tf.sub(p.w, 3)));
+ * const opt = optim.adam({ learningRate: 0.1 });
+ * let params = { w: tf.zeros([2]) };
  * let state = opt.init(params);
- * // each step:
- * const { updates, state: nextState } = opt.update(grads, state, params);
- * const nextParams = applyUpdates(params, updates);
- * tree.dispose(params, grads, updates, state);
- * params = nextParams;
- * state = nextState;
+ * for (let step = 0; step < 100; step++) {
+ *   const { value, grads } = valueAndGrad(loss)(params);
+ *   const { updates, state: nextState } = opt.update(grads, state, params);
+ *   const nextParams = optim.applyUpdates(params, updates);
+ *   tree.dispose(params, value, grads, updates, state);
+ *   params = nextParams;
+ *   state = nextState;
+ * }
+ * tree.dispose(params, state);
  * ```
  *
  * @module

@@ -4,12 +4,11 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import * as tree from "../tree.ts";
 import { NON_NEGATIVE, requireRange } from "./check.ts";
 import { masked } from "./combinators.ts";
 import type { GradientTransformation, Mask, Updates } from "./types.ts";
-import { cloneTree, mapUpdates } from "./walk.ts";
 
 /** Options of {@link scaleByTrustRatio}. */
 export interface TrustRatioOptions {
@@ -28,7 +27,9 @@ export interface TrustRatioOptions {
  *
  * @example
  * ```ts
- * const ratio = scaleByTrustRatio({ eta: 1e-3, mask: excludeBiasAndNorm });
+ * import { optim } from "@byol/tfjs";
+ *
+ * const ratio = optim.scaleByTrustRatio({ eta: 1e-3, mask: optim.excludeBiasAndNorm });
  * ```
  */
 export function scaleByTrustRatio(
@@ -42,19 +43,17 @@ export function scaleByTrustRatio(
       if (params === undefined) {
         throw new Error("scaleByTrustRatio: update needs the current params, got none");
       }
-      const out = mapUpdates(
-        "scaleByTrustRatio",
-        ["updates", "params"],
-        (u, p) =>
+      const out = tree.mapPrefix(
+        ([u, p]) =>
           tf.tidy(() => {
-            const paramNorm = tf.norm(p as tf.Tensor);
+            const paramNorm = tf.norm(p);
             const updateNorm = tf.norm(u);
             const ratio = tf.div(tf.mul(paramNorm, eta), tf.add(updateNorm, eps));
             const eitherZero = tf.logicalOr(tf.equal(paramNorm, 0), tf.equal(updateNorm, 0));
             return tf.mul(u, tf.where(eitherZero, tf.onesLike(ratio), ratio));
           }),
-        updates,
-        params,
+        [updates, params],
+        { op: "scaleByTrustRatio", names: ["updates", "params"] },
       );
       return { updates: out, state: null };
     },
@@ -68,11 +67,15 @@ export function scaleByTrustRatio(
  *
  * @example
  * ```ts
- * const gradNorm = globalNorm(grads);
+ * import { optim, tf, tree } from "@byol/tfjs";
+ *
+ * const grads = { a: tf.tensor([3, 0]), b: [tf.tensor([4])], frozen: null };
+ * const norm = optim.globalNorm(grads); // 5
+ * tree.dispose(grads, norm);
  * ```
  */
 export function globalNorm(updates: Updates): tf.Scalar {
-  const leaves = tree.leaves(updates) as tf.Tensor[];
+  const leaves = tree.leaves(updates, { op: "globalNorm", names: ["updates"] });
   if (leaves.length === 0) return tf.scalar(0);
   return tf.tidy(() => tf.sqrt(tf.addN(leaves.map((x) => tf.sum(tf.square(x))))) as tf.Scalar);
 }
@@ -83,7 +86,9 @@ export function globalNorm(updates: Updates): tf.Scalar {
  *
  * @example
  * ```ts
- * const opt = chain(clipByGlobalNorm(1), sgd({ learningRate: 0.1 }));
+ * import { optim } from "@byol/tfjs";
+ *
+ * const opt = optim.chain(optim.clipByGlobalNorm(1), optim.sgd({ learningRate: 0.1 }));
  * ```
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<null> {
@@ -93,15 +98,12 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<null> 
   return {
     init: () => null,
     update: (updates) => {
-      const leaves = tree.leaves(updates) as tf.Tensor[];
-      if (leaves.length === 0) return { updates: cloneTree(updates), state: null };
+      if (tree.leaves(updates).length === 0) return { updates: tree.clone(updates), state: null };
       const factor = tf.tidy(() => tf.div(maxNorm, tf.maximum(globalNorm(updates), maxNorm)));
-      const out = mapUpdates(
-        "clipByGlobalNorm",
-        ["updates"],
-        (u) => tf.mul(u, factor),
-        updates,
-      );
+      const out = tree.mapPrefix(([u]) => tf.mul(u, factor), [updates], {
+        op: "clipByGlobalNorm",
+        names: ["updates"],
+      });
       factor.dispose();
       return { updates: out, state: null };
     },

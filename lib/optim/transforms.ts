@@ -5,12 +5,11 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import type { Leaf } from "../tree.ts";
+import { tf } from "../tf.ts";
+import * as tree from "../tree.ts";
 import { NON_NEGATIVE, requireRange } from "./check.ts";
 import { masked } from "./combinators.ts";
 import type { GradientTransformation, LearningRate, Mask, Updates } from "./types.ts";
-import { mapState, mapUpdates, zerosTree } from "./walk.ts";
 
 /** The state of a transformation that counts its updates (what schedules are evaluated at). */
 export type CountState = { readonly count: number };
@@ -26,7 +25,12 @@ export type TraceState = { readonly trace: Updates };
  *
  * @example
  * ```ts
- * const halve = scale(0.5);
+ * import { optim, tf, tree } from "@byol/tfjs";
+ *
+ * const halve = optim.scale(0.5);
+ * const grads = { w: tf.ones([2]) };
+ * const { updates } = halve.update(grads, null); // w: [0.5, 0.5]
+ * tree.dispose(grads, updates);
  * ```
  */
 export function scale(factor: number): GradientTransformation<null> {
@@ -36,7 +40,10 @@ export function scale(factor: number): GradientTransformation<null> {
   return {
     init: () => null,
     update: (updates) => ({
-      updates: mapUpdates("scale", ["updates"], (u) => tf.tidy(() => tf.mul(u, factor)), updates),
+      updates: tree.mapPrefix(([u]) => tf.tidy(() => tf.mul(u, factor)), [updates], {
+        op: "scale",
+        names: ["updates"],
+      }),
       state: null,
     }),
   };
@@ -48,7 +55,10 @@ export function scale(factor: number): GradientTransformation<null> {
  *
  * @example
  * ```ts
- * const step = scaleByLearningRate(warmupCosine({ peak: 0.2, warmupSteps: 10, totalSteps: 100 }));
+ * import { optim, schedules } from "@byol/tfjs";
+ *
+ * const lr = schedules.warmupCosine({ peak: 0.2, warmupSteps: 10, totalSteps: 100 });
+ * const step = optim.scaleByLearningRate(lr);
  * ```
  */
 export function scaleByLearningRate(
@@ -66,12 +76,10 @@ export function scaleByLearningRate(
           `scaleByLearningRate: the schedule gave ${lr} at step ${state.count}; expected a finite number`,
         );
       }
-      const scaled = mapUpdates(
-        "scaleByLearningRate",
-        ["updates"],
-        (u) => tf.tidy(() => tf.mul(u, -lr)),
-        updates,
-      );
+      const scaled = tree.mapPrefix(([u]) => tf.tidy(() => tf.mul(u, -lr)), [updates], {
+        op: "scaleByLearningRate",
+        names: ["updates"],
+      });
       return { updates: scaled, state: { count: state.count + 1 } };
     },
   };
@@ -95,7 +103,9 @@ export interface AdamOptions {
  *
  * @example
  * ```ts
- * const opt = chain(scaleByAdam({ b1: 0.9 }), scaleByLearningRate(1e-3));
+ * import { optim } from "@byol/tfjs";
+ *
+ * const opt = optim.chain(optim.scaleByAdam({ b1: 0.9 }), optim.scaleByLearningRate(1e-3));
  * ```
  */
 export function scaleByAdam(
@@ -107,38 +117,28 @@ export function scaleByAdam(
   requireRange("scaleByAdam", "epsRoot", epsRoot, NON_NEGATIVE);
   const op = "scaleByAdam";
   return {
-    init: (params) => ({ count: 0, mu: zerosTree(params), nu: zerosTree(params) }),
+    init: (params) => ({ count: 0, mu: tree.zerosLike(params), nu: tree.zerosLike(params) }),
     update: (updates, { count, mu, nu }) => {
       const next = count + 1;
-      const mu2 = mapState(
-        op,
-        ["updates", "mu"],
-        (g, m) => tf.tidy(() => tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1))),
-        updates,
-        mu,
+      const mu2 = tree.mapPrefix(
+        ([g, m]) => tf.tidy(() => tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1))),
+        [updates, mu],
+        { op, names: ["updates", "mu"], atNull: ([m]) => tree.clone(m) },
       );
-      const nu2 = mapState(
-        op,
-        ["updates", "nu"],
-        (g, v) => tf.tidy(() => tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2))),
-        updates,
-        nu,
+      const nu2 = tree.mapPrefix(
+        ([g, v]) => tf.tidy(() => tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2))),
+        [updates, nu],
+        { op, names: ["updates", "nu"], atNull: ([v]) => tree.clone(v) },
       );
       const c1 = 1 - b1 ** next;
       const c2 = 1 - b2 ** next;
-      const scaled = mapUpdates(
-        op,
-        ["updates", "mu", "nu"],
-        (_, m, v) =>
+      const scaled = tree.mapPrefix(
+        ([, m, v]) =>
           tf.tidy(() =>
-            tf.div(
-              tf.div(m as tf.Tensor, c1),
-              tf.add(tf.sqrt(tf.add(tf.div(v as tf.Tensor, c2), epsRoot)), eps),
-            )
+            tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.add(tf.div(v, c2), epsRoot)), eps))
           ),
-        updates,
-        mu2,
-        nu2,
+        [updates, mu2, nu2],
+        { op, names: ["updates", "mu", "nu"] },
       );
       return { updates: scaled, state: { count: next, mu: mu2, nu: nu2 } };
     },
@@ -159,26 +159,29 @@ export interface TraceOptions {
  *
  * @example
  * ```ts
- * const heavyBall = chain(trace({ decay: 0.9 }), scaleByLearningRate(0.1));
+ * import { optim } from "@byol/tfjs";
+ *
+ * const heavyBall = optim.chain(optim.trace({ decay: 0.9 }), optim.scaleByLearningRate(0.1));
  * ```
  */
 export function trace(
   { decay, nesterov = false }: TraceOptions,
 ): GradientTransformation<TraceState> {
   requireRange("trace", "decay", decay, [0, 1, "open"]);
-  const accumulate = (g: tf.Tensor, t: Leaf) =>
-    tf.tidy(() => tf.add(g, tf.mul(t as tf.Tensor, decay)));
+  const accumulate = ([g, t]: readonly [tf.Tensor, tf.Tensor]) =>
+    tf.tidy(() => tf.add(g, tf.mul(t, decay)));
   return {
-    init: (params) => ({ trace: zerosTree(params) }),
+    init: (params) => ({ trace: tree.zerosLike(params) }),
     update: (updates, state) => {
-      const next = mapState("trace", ["updates", "trace"], accumulate, updates, state.trace);
-      const out = mapUpdates(
-        "trace",
-        ["updates", "trace"],
-        nesterov ? accumulate : (_, t) => tf.clone(t as tf.Tensor),
-        updates,
-        next,
-      );
+      const next = tree.mapPrefix(accumulate, [updates, state.trace], {
+        op: "trace",
+        names: ["updates", "trace"],
+        atNull: ([t]) => tree.clone(t),
+      });
+      const out = tree.mapPrefix(nesterov ? accumulate : ([, t]) => tf.clone(t), [updates, next], {
+        op: "trace",
+        names: ["updates", "trace"],
+      });
       return { updates: out, state: { trace: next } };
     },
   };
@@ -198,7 +201,9 @@ export interface DecayedWeightsOptions {
  *
  * @example
  * ```ts
- * const decay = addDecayedWeights({ weightDecay: 1.5e-6, mask: excludeBiasAndNorm });
+ * import { optim } from "@byol/tfjs";
+ *
+ * const decay = optim.addDecayedWeights({ weightDecay: 1.5e-6, mask: optim.excludeBiasAndNorm });
  * ```
  */
 export function addDecayedWeights(
@@ -211,12 +216,10 @@ export function addDecayedWeights(
       if (params === undefined) {
         throw new Error("addDecayedWeights: update needs the current params, got none");
       }
-      const out = mapUpdates(
-        "addDecayedWeights",
-        ["updates", "params"],
-        (u, p) => tf.tidy(() => tf.add(u, tf.mul(p as tf.Tensor, weightDecay))),
-        updates,
-        params,
+      const out = tree.mapPrefix(
+        ([u, p]) => tf.tidy(() => tf.add(u, tf.mul(p, weightDecay))),
+        [updates, params],
+        { op: "addDecayedWeights", names: ["updates", "params"] },
       );
       return { updates: out, state: null };
     },

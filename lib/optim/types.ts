@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type { tf } from "../tf.ts";
 import type { Schedule } from "../schedules.ts";
-import type { Leaf, Tree } from "../tree.ts";
+import type { Filter, Leaf, Tree } from "../tree.ts";
 
 /**
  * A tree of parameters, gradients or updates. A `null` place is a parameter that is not trained
@@ -50,9 +50,9 @@ export type StateOf<T> = T extends GradientTransformation<infer S> ? S : never;
 export type LearningRate = number | Schedule;
 
 /**
- * Selects the parameters a transformation applies to: a tree of booleans of the parameters'
- * structure, or a function of a parameter's `/`-joined path (e.g. `encoder/conv1/w`) and tensor
- * (as `tree.Filter`). A boolean where the parameters have a subtree applies to all of it, so
- * `{ encoder: false, head: true }` selects the head's parameters.
+ * Selects the parameters a transformation applies to (a `tree.Filter` of parameter trees): a
+ * function of a parameter's `/`-joined path (e.g. `encoder/conv1/w`) and tensor, or a tree of
+ * booleans of the parameters' structure where a boolean in place of a subtree applies to all of
+ * it, so `{ encoder: false, head: true }` selects the head's parameters.
  */
-export type Mask = ((path: string, param: tf.Tensor) => boolean) | Tree<boolean>;
+export type Mask = Filter<Updates>;

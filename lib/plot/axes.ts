@@ -10,9 +10,13 @@ import { coord, tag, text } from "./svg.ts";
 
 /** Tick values and the rounded domain they span. */
 export interface NiceScale {
+  /** The domain's lower end: the first tick. */
   readonly lo: number;
+  /** The domain's upper end: the last tick. */
   readonly hi: number;
+  /** The distance between ticks. */
   readonly step: number;
+  /** The tick values from `lo` to `hi`. */
   readonly ticks: readonly number[];
 }
 
@@ -23,7 +27,9 @@ export interface NiceScale {
  *
  * @example
  * ```ts
- * niceScale([0.13, 0.87]); // { lo: 0, hi: 1, step: 0.2, ticks: [0, 0.2, ..., 1] }
+ * import { plot } from "@byol/tfjs";
+ *
+ * plot.niceScale([0.13, 0.87]); // { lo: 0, hi: 1, step: 0.2, ticks: [0, 0.2, ..., 1] }
  * ```
  */
 export function niceScale(values: Iterable<number>, count = 5): NiceScale {
@@ -50,7 +56,16 @@ export function niceScale(values: Iterable<number>, count = 5): NiceScale {
   return { lo: first * step, hi: last * step, step, ticks };
 }
 
-/** A tick label: thousands as `k` when the step is a multiple of 1000, else fixed decimals. */
+/**
+ * A tick label: thousands as `k` when the step is a multiple of 1000, else fixed decimals.
+ *
+ * @example
+ * ```ts
+ * import { plot } from "@byol/tfjs";
+ *
+ * [plot.formatTick(2000, 1000), plot.formatTick(0.4, 0.2)]; // ["2k", "0.4"]
+ * ```
+ */
 export function formatTick(value: number, step: number): string {
   if (step >= 1000 && Math.round(value) % 1000 === 0 && value !== 0) {
     return `${Math.round(value) / 1000}k`;
@@ -61,13 +76,27 @@ export function formatTick(value: number, step: number): string {
 
 /** A pixel rectangle: the plotting area of one panel. */
 export interface Frame {
+  /** Its left edge, in pixels from the picture's. */
   readonly left: number;
+  /** Its top edge, in pixels from the picture's. */
   readonly top: number;
+  /** Its width in pixels. */
   readonly width: number;
+  /** Its height in pixels. */
   readonly height: number;
 }
 
-/** The map from a scale's domain to `[from, to]` pixels. */
+/**
+ * The map from a scale's domain to `[from, to]` pixels.
+ *
+ * @example
+ * ```ts
+ * import { plot } from "@byol/tfjs";
+ *
+ * const toY = plot.linear(plot.niceScale([0, 1]), 300, 20); // y grows downwards in SVG
+ * toY(0.5); // 160
+ * ```
+ */
 export function linear(scale: NiceScale, from: number, to: number): (v: number) => number {
   const k = (to - from) / (scale.hi - scale.lo);
   return (v) => from + (v - scale.lo) * k;
@@ -75,16 +104,36 @@ export function linear(scale: NiceScale, from: number, to: number): (v: number) 
 
 /** What {@link axes} draws. */
 export interface AxesOptions {
+  /** The plotting area. */
   readonly frame: Frame;
+  /** The horizontal scale. */
   readonly x: NiceScale;
+  /** The vertical scale. */
   readonly y: NiceScale;
+  /** The horizontal axis's title. */
   readonly xLabel?: string;
+  /** The vertical axis's title. */
   readonly yLabel?: string;
 }
 
 /**
  * SVG elements for a frame with light grid lines at the ticks, tick labels below and to the
  * left, and the axis titles.
+ *
+ * @example
+ * ```ts
+ * import { plot } from "@byol/tfjs";
+ *
+ * const frame = { left: 60, top: 40, width: 400, height: 240 };
+ * const body = plot.axes({
+ *   frame,
+ *   x: plot.niceScale([0, 1000]),
+ *   y: plot.niceScale([0.2, 0.9]),
+ *   xLabel: "step",
+ *   yLabel: "accuracy",
+ * });
+ * const svg = plot.svgDocument({ width: 500, height: 330, title: "Axes" }, body);
+ * ```
  */
 export function axes({ frame, x, y, xLabel, yLabel }: AxesOptions): string[] {
   const { left, top, width, height } = frame;

@@ -132,7 +132,13 @@ function drawPanel(
  *
  * @example
  * ```ts
- * const svg = lineChart({
+ * import { plot } from "@byol/tfjs";
+ *
+ * const steps = [0, 100, 200, 300];
+ * const losses = [3.9, 2.2, 1.6, 1.4];
+ * const evalSteps = [0, 300];
+ * const accs = [0.81, 0.85];
+ * const svg = plot.lineChart({
  *   title: "BYOL on Fashion-MNIST",
  *   panels: [
  *     { yLabel: "loss", series: [{ name: "train loss", steps, values: losses }] },
@@ -191,7 +197,9 @@ export interface TrainingCurvesOptions {
  *
  * @example
  * ```ts
- * const svg = trainingCurves({
+ * import { plot } from "@byol/tfjs";
+ *
+ * const svg = plot.trainingCurves({
  *   title: "BYOL, Fashion-MNIST",
  *   loss: { steps: [0, 10, 20], values: [3.9, 2.1, 1.4] },
  *   knnAccuracy: { steps: [0, 20], values: [0.31, 0.62] },

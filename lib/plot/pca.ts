@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 import { key, normalArray } from "../random.ts";
 
 const MAX_ITERATIONS = 2000;
@@ -83,8 +83,13 @@ export interface Pca2ArrayOptions {
  *
  * @example
  * ```ts
- * const points = await pca2(embeddings); // embeddings: tf.Tensor2D [n, d]
- * const svg = scatterPlot({ title: "PCA", points, labels, classNames });
+ * import { plot, random, tf } from "@byol/tfjs";
+ *
+ * const embeddings = random.normal(random.key(0), [100, 16]) as tf.Tensor2D;
+ * const points = await plot.pca2(embeddings); // [100, 2] row-major
+ * const labels = Array.from({ length: 100 }, (_, i) => i % 2);
+ * const svg = plot.scatterPlot({ title: "PCA", points, labels, classNames: ["even", "odd"] });
+ * embeddings.dispose();
  * ```
  */
 export function pca2(features: tf.Tensor2D): Promise<Float32Array>;

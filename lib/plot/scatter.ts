@@ -39,9 +39,14 @@ const MARGIN = { left: 72, right: 170, top: 40, bottom: 52 };
  *
  * @example
  * ```ts
- * const svg = scatterPlot({
+ * import { data, plot, random } from "@byol/tfjs";
+ *
+ * const [kFeatures, kLabels] = random.split(random.key(0));
+ * const features = random.normalArray(kFeatures, 200 * 32); // 200 rows of 32 features
+ * const testLabels = random.randintArray(kLabels, 200, 0, 10);
+ * const svg = plot.scatterPlot({
  *   title: "Embeddings (PCA)",
- *   points: await pca2(features),
+ *   points: await plot.pca2(features, { columns: 32 }),
  *   labels: testLabels,
  *   classNames: data.FASHION_MNIST.classNames,
  * });

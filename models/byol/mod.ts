@@ -11,16 +11,58 @@ export type {
   ByolOptions,
   ByolState,
   HeadOptions,
-  ViewsFn,
 } from "./byol.ts";
+export {
+  applyOptimizer,
+  byolLoss,
+  drawViews,
+  lossAndGrads,
+  targetProjections,
+  updateTarget,
+} from "./phases.ts";
+export type {
+  ByolNetworks,
+  LossAux,
+  OnlineParams,
+  OnlineState,
+  OptimizerResult,
+  PerView,
+  TargetDecay,
+  TargetProjections,
+  Trainable,
+  TrainableState,
+  ViewsFn,
+} from "./phases.ts";
 export { collapseSignal, regressionLoss } from "./loss.ts";
-export { cifar10, encoderOf, fashionMnist, fromPreset, paper, presets } from "./presets.ts";
+export { cifar10, fashionMnist, fromPreset, paper, presets, presetSchema } from "./presets.ts";
+export type { ByolPreset, PresetName, PresetRun } from "./presets.ts";
+export { encoderOf, encoderPreset, encoderPresetSchema, encoders } from "./encoders.ts";
+export type {
+  ConvNetConfig,
+  ConvNetPreset,
+  EncoderConfigs,
+  EncoderEntry,
+  EncoderName,
+  EncoderPreset,
+  ResNetConfig,
+  ResNetPreset,
+} from "./encoders.ts";
+export {
+  optimizerOf,
+  optimizerPreset,
+  optimizerPresetSchema,
+  optimizers,
+  peakLearningRate,
+} from "./optimizers.ts";
 export type {
   AdamPreset,
-  ByolPreset,
-  ConvNetPreset,
-  EncoderPreset,
+  AdamwConfig,
+  LarsConfig,
   LarsPreset,
-  PresetRun,
-  ResNetPreset,
-} from "./presets.ts";
+  OptimizerConfigs,
+  OptimizerEntry,
+  OptimizerName,
+  OptimizerPreset,
+} from "./optimizers.ts";
+export * as schema from "./schema.ts";
+export type { FieldsOf, Schema, Validation } from "./schema.ts";

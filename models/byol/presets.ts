@@ -1,83 +1,90 @@
 /**
- * BYOL's training recipes as typed, documented presets, and the function that turns one into
- * {@link ByolOptions}.
+ * BYOL's training recipes as typed, documented presets (registered once, in {@link presets}),
+ * the schema that checks one read from a run's `config.json`, and the function that turns one
+ * into {@link ByolOptions}. A preset names its encoder and optimizer by their registered names
+ * (`encoders.ts`, `optimizers.ts`), whose config types its fields follow.
+ *
+ * To add a preset, add it to {@link presets}.
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
-import { data, type Layer, optim, schedules, type Shape } from "../../mod.ts";
-import { convNet } from "../convnet.ts";
-import { resnet18, resnet34, resnet50 } from "../resnet.ts";
+import { data, schedules, type Shape, type tf } from "../../mod.ts";
 import type { ByolOptions, HeadOptions } from "./byol.ts";
-
-/** A ResNet encoder from `models/resnet.ts`. */
-export interface ResNetPreset {
-  readonly arch: "resnet18" | "resnet34" | "resnet50";
-  readonly stem: "small" | "strided" | "imagenet";
-  readonly width: number;
-}
-
-/** A plain conv-net encoder from `models/convnet.ts`. */
-export interface ConvNetPreset {
-  readonly arch: "convnet";
-  readonly channels: readonly number[];
-  readonly strides: readonly number[];
-  /** Side of the grid the last feature map is averaged to (1: global average pooling). */
-  readonly poolGrid: number;
-}
-
-/** The encoder of a preset. */
-export type EncoderPreset = ResNetPreset | ConvNetPreset;
-
-/** LARS (You et al. 2017) as BYOL uses it: biases and batch-norm parameters excluded. */
-export interface LarsPreset {
-  readonly kind: "lars";
-  /** Learning rate per 256 images; the rate used is `baseLearningRate * batchSize / 256`. */
-  readonly baseLearningRate: number;
-  readonly momentum: number;
-  readonly weightDecay: number;
-  readonly eta: number;
-}
-
-/** Adam with decoupled weight decay (AdamW); `weightDecay: 0` is plain Adam. */
-export interface AdamPreset {
-  readonly kind: "adamw";
-  readonly learningRate: number;
-  readonly weightDecay: number;
-}
+import { encoderOf, type EncoderPreset, encoderPreset, encoderPresetSchema } from "./encoders.ts";
+import {
+  optimizerOf,
+  type OptimizerPreset,
+  optimizerPreset,
+  optimizerPresetSchema,
+  peakLearningRate,
+} from "./optimizers.ts";
+import {
+  array,
+  between,
+  integer,
+  nonNegative,
+  positive,
+  refine,
+  type Schema,
+  string,
+  struct,
+  tuple,
+} from "./schema.ts";
 
 /** A complete BYOL recipe: networks, data shape, optimisation and augmentations. */
 export interface ByolPreset {
+  /** Its name in {@link presets} and in run folders' names. */
   readonly name: string;
   /** What the preset is for and where its numbers come from. */
   readonly description: string;
+  /** `{ arch, ...config }` of a registered encoder (`encoders.ts`). */
   readonly encoder: EncoderPreset;
   /** Per-example input shape, NHWC without the batch dimension. */
   readonly inputShape: Shape;
+  /** The projector MLP's sizes. */
   readonly projector: HeadOptions;
+  /** The predictor MLP's sizes (its output is the projector's). */
   readonly predictor: HeadOptions;
+  /** Images per step. */
   readonly batchSize: number;
+  /** Passes over the training set. */
   readonly epochs: number;
   /** Linear warm-up of the learning rate, then cosine decay to 0. */
   readonly warmupEpochs: number;
-  readonly optimizer: LarsPreset | AdamPreset;
+  /** `{ kind, ...config }` of a registered optimizer (`optimizers.ts`). */
+  readonly optimizer: OptimizerPreset;
   /** The target's base decay rate, raised to 1 by the cosine schedule. */
   readonly tauBase: number;
+  /** The augmentations of the two views. */
   readonly views: readonly [data.ViewPreset, data.ViewPreset];
 }
 
-/** The paper's ImageNet recipe (Grill et al. 2020, section 3.3 and appendix C). */
+/**
+ * The paper's ImageNet recipe (Grill et al. 2020, section 3.3 and appendix C).
+ *
+ * @example
+ * ```ts
+ * import { byol, fromPreset, paper } from "@byol/tfjs/byol";
+ *
+ * const model = byol(fromPreset(paper, { stepsPerEpoch: 1251 })); // ImageNet at batch 4096
+ * ```
+ */
 export const paper: ByolPreset = {
   name: "paper",
   description: "BYOL on ImageNet as published: ResNet-50, batch 4096, LARS, 1000 epochs",
-  encoder: { arch: "resnet50", stem: "imagenet", width: 1 },
+  encoder: encoderPreset("resnet50", { stem: "imagenet", width: 1 }),
   inputShape: [224, 224, 3],
   projector: { hidden: 4096, out: 256 },
   predictor: { hidden: 4096, out: 256 },
   batchSize: 4096,
   epochs: 1000,
   warmupEpochs: 10,
-  optimizer: { kind: "lars", baseLearningRate: 0.2, momentum: 0.9, weightDecay: 1.5e-6, eta: 1e-3 },
+  optimizer: optimizerPreset("lars", {
+    baseLearningRate: 0.2,
+    momentum: 0.9,
+    weightDecay: 1.5e-6,
+    eta: 1e-3,
+  }),
   tauBase: 0.996,
   views: data.BYOL_VIEWS,
 };
@@ -86,18 +93,30 @@ export const paper: ByolPreset = {
  * CIFAR-10 as the public benchmarks run it (solo-learn's BYOL recipe): ResNet-18 with the small
  * stem, heads 4096/256, LARS at 1.0 per 256 images with trust coefficient 0.02, weight decay
  * 1e-5, tau 0.99, the paper's views without blur (a 3 px kernel erases 32 px images).
+ *
+ * @example
+ * ```ts
+ * import { byol, cifar10, fromPreset } from "@byol/tfjs/byol";
+ *
+ * const model = byol(fromPreset(cifar10, { stepsPerEpoch: 195 }));
+ * ```
  */
 export const cifar10: ByolPreset = {
   name: "cifar10",
   description: "CIFAR-10 as public BYOL benchmarks: ResNet-18 small stem, LARS, 1000 epochs",
-  encoder: { arch: "resnet18", stem: "small", width: 1 },
+  encoder: encoderPreset("resnet18", { stem: "small", width: 1 }),
   inputShape: [32, 32, 3],
   projector: { hidden: 4096, out: 256 },
   predictor: { hidden: 4096, out: 256 },
   batchSize: 256,
   epochs: 1000,
   warmupEpochs: 10,
-  optimizer: { kind: "lars", baseLearningRate: 1.0, momentum: 0.9, weightDecay: 1e-5, eta: 0.02 },
+  optimizer: optimizerPreset("lars", {
+    baseLearningRate: 1.0,
+    momentum: 0.9,
+    weightDecay: 1e-5,
+    eta: 0.02,
+  }),
   tauBase: 0.99,
   views: [
     { ...data.BYOL_VIEW_1, blur: { ...data.BYOL_VIEW_1.blur, probability: 0 } },
@@ -123,56 +142,91 @@ const FASHION_MNIST_VIEW: data.ViewPreset = {
  * reached kNN (k=20) 85.4% and a linear probe 89.1% on the test set (README).
  * The conv net beat a quarter-width ResNet-18 at the same budget: the ResNet's last stages run
  * at 4 and 2 px, too coarse for 28 px images.
+ *
+ * @example
+ * ```ts
+ * import { byol, fashionMnist, fromPreset } from "@byol/tfjs/byol";
+ *
+ * const model = byol(fromPreset(fashionMnist, { stepsPerEpoch: 937, epochs: 1 }));
+ * ```
  */
 export const fashionMnist: ByolPreset = {
   name: "fashion-mnist",
   description: "Fashion-MNIST on a 2-core CPU: 5-layer conv net, 2x2 pooled, AdamW, 4 epochs",
-  encoder: {
-    arch: "convnet",
+  encoder: encoderPreset("convnet", {
     channels: [32, 64, 64, 128, 128],
     strides: [1, 2, 1, 2, 1],
     poolGrid: 2,
-  },
+  }),
   inputShape: [28, 28, 1],
   projector: { hidden: 512, out: 128 },
   predictor: { hidden: 512, out: 128 },
   batchSize: 64,
   epochs: 4,
   warmupEpochs: 0.4,
-  optimizer: { kind: "adamw", learningRate: 2e-3, weightDecay: 1e-4 },
+  optimizer: optimizerPreset("adamw", { learningRate: 2e-3, weightDecay: 1e-4 }),
   tauBase: 0.99,
   views: [FASHION_MNIST_VIEW, FASHION_MNIST_VIEW],
 };
 
-/** Every preset by name. */
-export const presets: Readonly<Record<string, ByolPreset>> = {
-  paper,
-  cifar10,
+/**
+ * Every preset by name (its `name`), the default first.
+ *
+ * @example
+ * ```ts
+ * import { presets } from "@byol/tfjs/byol";
+ *
+ * for (const [name, { description }] of Object.entries(presets)) console.log(name, description);
+ * ```
+ */
+export const presets = {
   "fashion-mnist": fashionMnist,
+  cifar10,
+  paper,
 };
 
-/** The encoder layer a preset describes. */
-export function encoderOf(preset: EncoderPreset): Layer {
-  if (preset.arch === "convnet") {
-    const { channels, strides, poolGrid } = preset;
-    return convNet({ channels, strides, poolGrid });
-  }
-  const build = { resnet18, resnet34, resnet50 }[preset.arch];
-  if (build === undefined) {
-    throw new RangeError(
-      `encoderOf: arch must be "resnet18", "resnet34", "resnet50" or "convnet", got "${
-        (preset as { arch: unknown }).arch
-      }"`,
-    );
-  }
-  return build({ stem: preset.stem, width: preset.width });
-}
+/** The name of a registered preset. */
+export type PresetName = keyof typeof presets;
+
+const head = struct({ hidden: integer(1), out: integer(1) });
+// The views' fields are checked by the augmentations when they draw a view.
+const view = refine(
+  "an augmentation view (data.ViewPreset)",
+  (x): x is data.ViewPreset => typeof x === "object" && x !== null && !Array.isArray(x),
+);
+
+/**
+ * The schema of a whole preset, as a run's `config.json` stores it; its encoder and optimizer
+ * are checked against their registered fields.
+ *
+ * @example
+ * ```ts
+ * presetSchema.validate({ ...fashionMnist, batchSize: 0 }, "preset");
+ * // left(["preset.batchSize: expected an integer >= 1, got 0"])
+ * ```
+ */
+export const presetSchema: Schema<ByolPreset> = struct({
+  name: string,
+  description: string,
+  encoder: encoderPresetSchema,
+  inputShape: array(integer(1), { minLength: 1 }),
+  projector: head,
+  predictor: head,
+  batchSize: integer(1),
+  epochs: positive,
+  warmupEpochs: nonNegative,
+  optimizer: optimizerPresetSchema,
+  tauBase: between(0, 1),
+  views: tuple(view, view),
+});
 
 /** Run-time choices that override a preset. */
 export interface PresetRun {
   /** Optimizer steps per epoch (dataset size / batch size). */
   readonly stepsPerEpoch: number;
+  /** Overrides the preset's epochs. */
   readonly epochs?: number;
+  /** Overrides the preset's batch size. */
   readonly batchSize?: number;
   /** Overrides the peak learning rate (for LARS, the rate actually used, not the per-256 one). */
   readonly learningRate?: number;
@@ -180,11 +234,13 @@ export interface PresetRun {
 
 /**
  * The {@link ByolOptions} of a preset for a run: its encoder, heads, a warm-up (the preset's
- * epochs, at most a tenth of the run) + cosine learning rate over the run's steps, its optimizer (weight decay and LARS's trust ratio skip biases and
- * batch-norm parameters, `optim.excludeBiasAndNorm`), tau and views.
+ * epochs, at most a tenth of the run) + cosine learning rate over the run's steps, its optimizer
+ * (`optimizers.ts`), tau and views.
  *
  * @example
  * ```ts
+ * import { byol, fromPreset, presets } from "@byol/tfjs/byol";
+ *
  * const model = byol(fromPreset(presets["fashion-mnist"], { stepsPerEpoch: 234 }));
  * ```
  */
@@ -197,31 +253,19 @@ export function fromPreset(preset: ByolPreset, run: PresetRun): ByolOptions {
     );
   }
   const totalSteps = Math.max(1, Math.round(epochs * run.stepsPerEpoch));
-  const opt = preset.optimizer;
-  const peak = run.learningRate ??
-    (opt.kind === "lars" ? opt.baseLearningRate * batchSize / 256 : opt.learningRate);
+  const peak = run.learningRate ?? peakLearningRate(preset.optimizer, batchSize);
   // Short runs (e.g. --epochs 1) would otherwise spend all their steps warming up.
   const warmupSteps = Math.min(
     Math.round(preset.warmupEpochs * run.stepsPerEpoch),
     Math.floor(totalSteps / 10),
   );
   const learningRate = schedules.warmupCosine({ peak, warmupSteps, totalSteps });
-  const mask = optim.excludeBiasAndNorm;
   return {
     encoder: encoderOf(preset.encoder),
     projector: preset.projector,
     predictor: preset.predictor,
     learningRate,
-    optimizer: (lr) =>
-      opt.kind === "lars"
-        ? optim.lars({
-          learningRate: lr,
-          momentum: opt.momentum,
-          weightDecay: opt.weightDecay,
-          eta: opt.eta,
-          mask,
-        })
-        : optim.adamw({ learningRate: lr, weightDecay: opt.weightDecay, mask }),
+    optimizer: (lr) => optimizerOf(preset.optimizer, lr),
     totalSteps,
     tauBase: preset.tauBase,
     views: (key, images) => data.byolViews(key, images as tf.Tensor4D, preset.views),

@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { gpuAdapter } from "../../lib/backend.ts";
+import { installWasmKernels } from "../../lib/kernels/register.ts";
 
 /** A backend the tests compare. */
 export type TestBackend = "cpu" | "wasm" | "webgpu";
@@ -25,6 +26,9 @@ export async function valuesOn(
   backend: TestBackend,
   compute: () => tf.Tensor[],
 ): Promise<Float32Array[]> {
+  // useBackend would load these as it chose; here the backends are set directly, to compare.
+  if (backend === "wasm") await installWasmKernels();
+  if (backend === "webgpu") await import("@tensorflow/tfjs-backend-webgpu");
   const previous = tf.getBackend();
   if (!(await tf.setBackend(backend))) throw new Error(`test: could not start backend ${backend}`);
   try {

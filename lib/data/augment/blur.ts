@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../tf.ts";
 import * as random from "../../random.ts";
 import type { Key } from "../../random.ts";
 import { checkImages, checkProbability, checkRange, type Range } from "./common.ts";
@@ -27,7 +27,9 @@ export interface BlurOptions {
  *
  * @example
  * ```ts
- * defaultBlurKernel(224); // 23
+ * import { data } from "@byol/tfjs";
+ *
+ * data.defaultBlurKernel(224); // 23
  * ```
  */
 export function defaultBlurKernel(side: number): number {
@@ -59,7 +61,12 @@ function gaussianTaps(sigmas: Float32Array, size: number, repeat: number): Float
  *
  * @example
  * ```ts
- * const blurred = gaussianBlur(key, images, { probability: 1, sigma: [0.1, 2] });
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const [kData, key] = random.split(random.key(0));
+ * const images = random.uniform(kData, [8, 28, 28, 1]) as tf.Tensor4D; // pixels in [0, 1)
+ * const blurred = data.gaussianBlur(key, images, { probability: 1, sigma: [0.1, 2] });
+ * tf.dispose([images, blurred]);
  * ```
  */
 export function gaussianBlur(

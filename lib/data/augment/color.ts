@@ -10,7 +10,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../tf.ts";
 import * as random from "../../random.ts";
 import type { Key } from "../../random.ts";
 import { checkImages, checkProbability, gatherImages, luma, perSample } from "./common.ts";
@@ -69,7 +69,17 @@ const ADJUSTMENTS: Readonly<Record<JitterOp, Adjust>> = {
   hue: rotateHue,
 };
 
-/** The jitter's operations. */
+/**
+ * The jitter's operations.
+ *
+ * @example
+ * ```ts
+ * import { data } from "@byol/tfjs";
+ *
+ * const strengths = Object.fromEntries(data.JITTER_OPS.map((op) => [op, 0.1]));
+ * const jitter = { probability: 0.8, ...strengths }; // every operation at strength 0.1
+ * ```
+ */
 export const JITTER_OPS = ["brightness", "contrast", "saturation", "hue"] as const;
 
 /** One of {@link JITTER_OPS}. */
@@ -90,7 +100,9 @@ export interface JitterDraw {
  *
  * @example
  * ```ts
- * const draws = sampleColorJitter(key, 256, 3, { brightness: 0.4, hue: 0.1 });
+ * import { data, random } from "@byol/tfjs";
+ *
+ * const draws = data.sampleColorJitter(random.key(0), 256, 3, { brightness: 0.4, hue: 0.1 });
  * ```
  */
 export function sampleColorJitter(
@@ -144,9 +156,14 @@ export function sampleColorJitter(
  *
  * @example
  * ```ts
- * const jittered = colorJitter(key, images, {
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const [kData, key] = random.split(random.key(0));
+ * const images = random.uniform(kData, [8, 28, 28, 1]) as tf.Tensor4D; // pixels in [0, 1)
+ * const jittered = data.colorJitter(key, images, {
  *   probability: 0.8, brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1,
  * });
+ * tf.dispose([images, jittered]);
  * ```
  */
 export function colorJitter(

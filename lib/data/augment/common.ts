@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../tf.ts";
 
 /** A closed interval `[low, high]`. */
 export type Range = readonly [number, number];

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../tf.ts";
 import * as random from "../../random.ts";
 import type { Key } from "../../random.ts";
 import { checkImages, checkProbability, checkRange, chosen, type Range } from "./common.ts";
@@ -45,7 +45,11 @@ const TRIES = 10;
  *
  * @example
  * ```ts
- * const boxes = sampleCropBoxes(key, 256, { height: 32, width: 32 }, { scale: [0.08, 1] });
+ * import { data, random } from "@byol/tfjs";
+ *
+ * const boxes = data.sampleCropBoxes(random.key(0), 256, { height: 32, width: 32 }, {
+ *   scale: [0.08, 1],
+ * });
  * ```
  */
 export function sampleCropBoxes(
@@ -135,7 +139,12 @@ function resample(
  *
  * @example
  * ```ts
- * const crops = randomResizedCrop(key, images, { scale: [0.08, 1], flipProbability: 0.5 });
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const [kData, key] = random.split(random.key(0));
+ * const images = random.uniform(kData, [8, 28, 28, 1]) as tf.Tensor4D; // pixels in [0, 1)
+ * const crops = data.randomResizedCrop(key, images, { scale: [0.08, 1], flipProbability: 0.5 });
+ * tf.dispose([images, crops]);
  * ```
  */
 export function randomResizedCrop(
@@ -167,7 +176,12 @@ export function randomResizedCrop(
  *
  * @example
  * ```ts
- * const flipped = randomFlip(key, images, { probability: 0.5 });
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const [kData, key] = random.split(random.key(0));
+ * const images = random.uniform(kData, [8, 28, 28, 1]) as tf.Tensor4D; // pixels in [0, 1)
+ * const flipped = data.randomFlip(key, images, { probability: 0.5 });
+ * tf.dispose([images, flipped]);
  * ```
  */
 export function randomFlip(

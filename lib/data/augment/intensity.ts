@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../tf.ts";
 import * as random from "../../random.ts";
 import type { Key } from "../../random.ts";
 import {
@@ -22,7 +22,12 @@ import {
  *
  * @example
  * ```ts
- * const mixed = randomGrayscale(key, images, { probability: 0.2 });
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const [kData, key] = random.split(random.key(0));
+ * const images = random.uniform(kData, [8, 28, 28, 1]) as tf.Tensor4D; // pixels in [0, 1)
+ * const mixed = data.randomGrayscale(key, images, { probability: 0.2 });
+ * tf.dispose([images, mixed]);
  * ```
  */
 export function randomGrayscale(
@@ -56,7 +61,12 @@ export interface SolarizeOptions {
  *
  * @example
  * ```ts
- * const solarized = solarize(key, images, { probability: 0.2 });
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const [kData, key] = random.split(random.key(0));
+ * const images = random.uniform(kData, [8, 28, 28, 1]) as tf.Tensor4D; // pixels in [0, 1)
+ * const solarized = data.solarize(key, images, { probability: 0.2 });
+ * tf.dispose([images, solarized]);
  * ```
  */
 export function solarize(
@@ -89,7 +99,12 @@ export interface NormalizeOptions {
  *
  * @example
  * ```ts
- * const input = normalize(view, { mean: [0.2860], std: [0.3530] });
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const [kData, key] = random.split(random.key(0));
+ * const images = random.uniform(kData, [8, 28, 28, 1]) as tf.Tensor4D; // pixels in [0, 1)
+ * const input = data.normalize(images, { mean: [0.2860], std: [0.3530] });
+ * tf.dispose([images, input]);
  * ```
  */
 export function normalize(images: tf.Tensor4D, { mean, std }: NormalizeOptions): tf.Tensor4D {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../../tf.ts";
 import * as random from "../../random.ts";
 import type { Key } from "../../random.ts";
 import { checkImages, type Range } from "./common.ts";
@@ -18,15 +18,22 @@ import { randomGrayscale, solarize } from "./intensity.ts";
 export interface ViewPreset {
   /** Random resized crop: area fraction and aspect-ratio ranges; output size (default: input's). */
   readonly crop: {
+    /** The crop's area as a fraction of the image's, e.g. `[0.08, 1]`. */
     readonly scale: Range;
+    /** The crop's aspect ratio (width / height), e.g. `[3 / 4, 4 / 3]`. */
     readonly ratio: Range;
+    /** The output size; default the input's. */
     readonly size?: { readonly height: number; readonly width: number };
   };
+  /** Probability of a horizontal flip. */
   readonly flipProbability: number;
+  /** Colour jitter: its probability and the strength of each of its four changes. */
   readonly colorJitter: Required<ColorJitterOptions>;
+  /** Probability of converting to grayscale. */
   readonly grayscaleProbability: number;
   /** Gaussian blur; the kernel is ~10% of the output size (`defaultBlurKernel`). */
   readonly blur: { readonly probability: number; readonly sigma: Range };
+  /** Probability of solarizing (inverting pixels above 0.5). */
   readonly solarizeProbability: number;
 }
 
@@ -37,21 +44,51 @@ const BYOL_COMMON = {
   grayscaleProbability: 0.2,
 } as const;
 
-/** BYOL view 1 (Table 6, T): always blurred, never solarized. */
+/**
+ * BYOL view 1 (Table 6, T): always blurred, never solarized.
+ *
+ * @example
+ * ```ts
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const images = random.uniform(random.key(0), [4, 64, 64, 3]) as tf.Tensor4D;
+ * const view = data.augmentView(random.key(1), images, data.BYOL_VIEW_1);
+ * tf.dispose([images, view]);
+ * ```
+ */
 export const BYOL_VIEW_1: ViewPreset = {
   ...BYOL_COMMON,
   blur: { probability: 1, sigma: [0.1, 2] },
   solarizeProbability: 0,
 };
 
-/** BYOL view 2 (Table 6, T'): blurred with probability 0.1, solarized with probability 0.2. */
+/**
+ * BYOL view 2 (Table 6, T'): blurred with probability 0.1, solarized with probability 0.2.
+ *
+ * @example
+ * ```ts
+ * import { data } from "@byol/tfjs";
+ *
+ * const noSolarize = { ...data.BYOL_VIEW_2, solarizeProbability: 0 };
+ * ```
+ */
 export const BYOL_VIEW_2: ViewPreset = {
   ...BYOL_COMMON,
   blur: { probability: 0.1, sigma: [0.1, 2] },
   solarizeProbability: 0.2,
 };
 
-/** The paper's asymmetric pair of views, for ImageNet-like and CIFAR-sized images. */
+/**
+ * The paper's asymmetric pair of views, for ImageNet-like and CIFAR-sized images.
+ *
+ * @example
+ * ```ts
+ * import { data } from "@byol/tfjs";
+ *
+ * const [view1, view2] = data.BYOL_VIEWS;
+ * console.log(view1.blur.probability, view2.blur.probability); // 1 0.1
+ * ```
+ */
 export const BYOL_VIEWS: readonly [ViewPreset, ViewPreset] = [BYOL_VIEW_1, BYOL_VIEW_2];
 
 /**
@@ -61,6 +98,15 @@ export const BYOL_VIEWS: readonly [ViewPreset, ViewPreset] = [BYOL_VIEW_1, BYOL_
  * 2 px erases the few pixels that carry the detail. Jitter, grayscale, flip and the
  * view-2-only solarize are as in the paper (grayscale and the hue/saturation jitter do nothing
  * to single-channel images).
+ *
+ * @example
+ * ```ts
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const images = random.uniform(random.key(0), [8, 28, 28, 1]) as tf.Tensor4D;
+ * const [v1, v2] = data.byolViews(random.key(1), images, data.SMALL_IMAGE_VIEWS);
+ * tf.dispose([images, v1, v2]);
+ * ```
  */
 export const SMALL_IMAGE_VIEWS: readonly [ViewPreset, ViewPreset] = [
   {
@@ -81,7 +127,12 @@ export const SMALL_IMAGE_VIEWS: readonly [ViewPreset, ViewPreset] = [
  *
  * @example
  * ```ts
- * const view = augmentView(key, images, BYOL_VIEW_1);
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const [kData, key] = random.split(random.key(0));
+ * const images = random.uniform(kData, [8, 28, 28, 1]) as tf.Tensor4D; // pixels in [0, 1)
+ * const view = data.augmentView(key, images, data.BYOL_VIEW_1);
+ * tf.dispose([images, view]);
  * ```
  */
 export function augmentView(key: Key, images: tf.Tensor4D, preset: ViewPreset): tf.Tensor4D {
@@ -109,7 +160,12 @@ export function augmentView(key: Key, images: tf.Tensor4D, preset: ViewPreset): 
  *
  * @example
  * ```ts
- * const [v1, v2] = byolViews(random.foldIn(key, step), images, SMALL_IMAGE_VIEWS);
+ * import { data, random, tf } from "@byol/tfjs";
+ *
+ * const [kData, key] = random.split(random.key(0));
+ * const images = random.uniform(kData, [8, 28, 28, 1]) as tf.Tensor4D; // pixels in [0, 1)
+ * const [v1, v2] = data.byolViews(random.foldIn(key, 0), images, data.SMALL_IMAGE_VIEWS);
+ * tf.dispose([images, v1, v2]);
  * ```
  */
 export function byolViews(

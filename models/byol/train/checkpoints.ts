@@ -7,7 +7,8 @@
  * @module
  */
 import { join } from "node:path";
-import { io, type Key, type Leaf, tf, type Tree, tree } from "../../../mod.ts";
+import { listCheckpoints, loadCheckpoint, pathExists, saveCheckpoint } from "../../../deno.ts";
+import { io, type Key, type Leaf, type Tree, tree } from "../../../mod.ts";
 import type { ByolState } from "../mod.ts";
 import { checkConfig, type RunConfig } from "./config.ts";
 
@@ -21,7 +22,15 @@ export const STATE_TREES = ["online", "predictor", "target", "bnState", "optStat
  *
  * @example
  * ```ts
+ * import { random, tree } from "@byol/tfjs";
+ * import { readConfig, saveTrainState, modelOf } from "@byol/tfjs/train";
+ *
+ * const dir = "runs/shapes-fashion-mnist-20250101-120000";
+ * const config = await readConfig(dir);
+ * const key = random.key(config.seed);
+ * const state = modelOf(config).init(key, config.dataset.imageShape);
  * const path = await saveTrainState(dir, { state, key, config, keep: 3 });
+ * tree.dispose(state);
  * ```
  */
 export async function saveTrainState(
@@ -29,43 +38,34 @@ export async function saveTrainState(
   { state, key, config, keep }: { state: ByolState; key: Key; config: RunConfig; keep: number },
 ): Promise<string> {
   const path = join(dir, io.checkpointName(state.step));
-  if (!(await io.pathExists(path))) {
-    await io.saveCheckpoint(path, {
+  if (!(await pathExists(path))) {
+    await saveCheckpoint(path, {
       trees: { ...state, step: state.step, key: [key[0], key[1]] },
       metadata: { config },
     });
   }
-  const all = await io.listCheckpoints(dir);
+  const all = await listCheckpoints(dir);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await Deno.remove(old.path);
   return path;
 }
 
-function describeLeaf(x: Leaf | undefined): string {
-  if (x instanceof tf.Tensor) return `${x.dtype} [${x.shape}]`;
-  return x === undefined ? "nothing" : typeof x;
-}
-
-/** Every path where `loaded` differs from `expected` in presence, kind, dtype or shape. */
-function mismatches(expected: Tree<Leaf>, loaded: Tree<Leaf>, name: string): string[] {
-  const byPath = (t: Tree<Leaf>) => {
-    const leaves = tree.leaves(t);
-    return new Map(tree.paths(t).map((p, i) => [p, leaves[i]]));
-  };
-  const [want, have] = [byPath(expected), byPath(loaded)];
-  const out: string[] = [];
-  for (const p of new Set([...want.keys(), ...have.keys()])) {
-    const [w, h] = [want.get(p), have.get(p)];
-    const same = w instanceof tf.Tensor && h instanceof tf.Tensor
-      ? w.dtype === h.dtype && tf.util.arraysEqual(w.shape, h.shape)
-      : typeof w === typeof h;
-    if (!same) out.push(`${name}/${p}: expected ${describeLeaf(w)}, found ${describeLeaf(h)}`);
-  }
-  return out;
+/**
+ * Every place where the loaded trees differ from the model's in structure, leaf kind, dtype or
+ * shape, as messages naming the path (prefixed by the tree's name).
+ */
+function mismatches(
+  expected: Readonly<Record<string, Tree<Leaf>>>,
+  loaded: Readonly<Record<string, Tree<Leaf>>>,
+): string[] {
+  return tree.diff(expected, loaded, { names: ["the model", "the checkpoint"] })
+    .map((d) => d.message);
 }
 
 /** A checkpoint of a run, loaded. */
 export interface LoadedTrainState {
+  /** The BYOL state; the caller owns and frees it. */
   readonly state: ByolState;
+  /** The run's root key. */
   readonly key: Key;
   /** The config in the metadata, or `null` for a checkpoint written without one. */
   readonly config: RunConfig | null;
@@ -79,27 +79,35 @@ export interface LoadedTrainState {
  *
  * @example
  * ```ts
- * const { state, key } = await loadTrainState(latest.path, { like: model.init(k, shape) });
+ * import { random, tree } from "@byol/tfjs";
+ * import { latestCheckpoint } from "@byol/tfjs/deno";
+ * import { loadTrainState, modelOf, readConfig, runKeys } from "@byol/tfjs/train";
+ *
+ * const dir = "runs/shapes-fashion-mnist-20250101-120000";
+ * const config = await readConfig(dir);
+ * const like = modelOf(config).init(runKeys(random.key(config.seed)).init, config.dataset.imageShape);
+ * const { state, key } = await loadTrainState((await latestCheckpoint(dir))!.path, { like });
+ * tree.dispose([like, state]);
  * ```
  */
 export async function loadTrainState(
   path: string,
   { like }: { like?: ByolState } = {},
 ): Promise<LoadedTrainState> {
-  const { trees, metadata } = await io.loadCheckpoint(path);
+  const { trees, metadata } = await loadCheckpoint(path);
   const problems: string[] = [];
   const missing = [...STATE_TREES, "step", "key"].filter((n) => !Object.hasOwn(trees, n));
   if (missing.length > 0) problems.push(`missing trees ${missing.join(", ")}`);
   const { step, key } = trees;
   if (!missing.includes("step") && !(typeof step === "number" && Number.isInteger(step))) {
-    problems.push(`"step" must be an integer, found ${describeLeaf(step as Leaf)}`);
+    problems.push(`"step" must be an integer, found ${tree.describe(step)}`);
   }
   const keyOk = Array.isArray(key) && key.length === 2 && key.every((k) => typeof k === "number");
   if (!missing.includes("key") && !keyOk) problems.push(`"key" must be two numbers`);
   if (problems.length === 0 && like) {
-    for (const name of STATE_TREES) {
-      problems.push(...mismatches(like[name] as Tree<Leaf>, trees[name], name));
-    }
+    const pick = (from: Readonly<Record<string, unknown>>) =>
+      Object.fromEntries(STATE_TREES.map((n) => [n, from[n] as Tree<Leaf>]));
+    problems.push(...mismatches(pick(like), pick(trees)));
   }
   if (problems.length > 0) {
     tree.dispose(trees);

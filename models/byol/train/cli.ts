@@ -8,28 +8,17 @@
  */
 import { apply, either, function as fn } from "fp-ts";
 import type { BackendChoice } from "../../../mod.ts";
-import { presets } from "../mod.ts";
-import {
-  bad,
-  integer,
-  ok,
-  oneOf,
-  parseFlags,
-  path,
-  positiveNumber,
-  type Raw,
-  type Validation,
-  validationApplicative,
-} from "./flags.ts";
+import { type PresetName, presets } from "../mod.ts";
+import { bad, ok, type Validation, validationApplicative } from "../schema.ts";
+import { DATASET_CHOICES, type DatasetChoice, presetFor } from "./datasets.ts";
+import { KNN_MIN_IMAGES } from "./evaluate.ts";
+import { integer, oneOf, parseFlags, path, positiveNumber, type Raw } from "./flags.ts";
 import {
   BACKEND_CHOICES,
-  type DatasetChoice,
-  DATASETS,
   DEFAULTS,
+  FLAG,
   FLAGS,
   PRESET_NAMES,
-  presetFor,
-  type PresetName,
   type TrainOptions,
 } from "./options.ts";
 import { usage } from "./usage.ts";
@@ -51,16 +40,18 @@ function checkResume(values: Readonly<Record<string, string | boolean>>): Valida
     ));
 }
 
-/** The fewest training images a run can evaluate: kNN with k = 200. */
-const KNN_MIN_IMAGES = 200;
-
 /** `--limit` must leave at least one batch (of `--batch-size`, else the preset's). */
 function checkLimit<
-  V extends { limit?: number; batchSize?: number; preset?: PresetName; dataset?: DatasetChoice },
+  V extends {
+    limit?: number;
+    batchSize?: number;
+    preset?: PresetName;
+    dataset?: DatasetChoice;
+  },
 >(v: V): Validation<V> {
   if (v.limit === undefined) return ok(v);
-  const dataset = v.dataset === undefined || v.dataset === "auto" ? "fashion-mnist" : v.dataset;
-  const batch = v.batchSize ?? presets[v.preset ?? presetFor(dataset)].batchSize;
+  const batch = v.batchSize ?? presets[v.preset ?? presetFor(v.dataset ?? DEFAULTS.dataset)]
+    .batchSize;
   return v.limit >= batch ? ok(v) : bad(
     `--limit ${v.limit} leaves no whole batch of ${batch} images` +
       `${v.batchSize === undefined ? " (the preset's batch size)" : ""}: raise --limit or ` +
@@ -76,6 +67,9 @@ function checkLimit<
  *
  * @example
  * ```ts
+ * import { either } from "fp-ts";
+ * import { parseTrainArgs } from "@byol/tfjs/train";
+ *
  * const parsed = parseTrainArgs(["--epochs", "2", "--dataset", "shapes"]);
  * if (either.isRight(parsed) && parsed.right.kind === "train") console.log(parsed.right.options);
  * ```
@@ -83,25 +77,28 @@ function checkLimit<
 export function parseTrainArgs(args: readonly string[]): Validation<Command> {
   const { values, check, help } = parseFlags(args, FLAGS, { positionals: false });
   if (help) return ok({ kind: "help", text: usage() });
-  const str = (name: string): Raw => typeof values[name] === "string" ? values[name] : undefined;
+  const str = (flag: { name: string }): Raw =>
+    typeof values[flag.name] === "string" ? values[flag.name] as string : undefined;
   return fn.pipe(
     apply.sequenceS(validationApplicative)({
       tokens: check,
       resume: checkResume(values),
-      dataset: oneOf("dataset", DATASETS)(str("dataset")),
-      data: path("data")(str("data")),
-      preset: oneOf("preset", PRESET_NAMES)(str("preset")),
-      epochs: integer("epochs", 1)(str("epochs")),
-      batchSize: integer("batch-size", 1)(str("batch-size")),
-      learningRate: positiveNumber("lr")(str("lr")),
-      backend: oneOf<BackendChoice>("backend", BACKEND_CHOICES)(str("backend")),
-      seed: integer("seed", 0)(str("seed")),
-      out: path("out")(str("out")),
-      evalEvery: integer("eval-every", 0)(str("eval-every")),
-      resumeDir: path("resume")(str("resume")),
-      limit: integer("limit", KNN_MIN_IMAGES, "the kNN evaluation uses 200 neighbours")(
-        str("limit"),
-      ),
+      dataset: oneOf(FLAG.dataset.name, DATASET_CHOICES)(str(FLAG.dataset)),
+      data: path(FLAG.data.name)(str(FLAG.data)),
+      preset: oneOf(FLAG.preset.name, PRESET_NAMES)(str(FLAG.preset)),
+      epochs: integer(FLAG.epochs.name, 1)(str(FLAG.epochs)),
+      batchSize: integer(FLAG.batchSize.name, 1)(str(FLAG.batchSize)),
+      learningRate: positiveNumber(FLAG.lr.name)(str(FLAG.lr)),
+      backend: oneOf<BackendChoice>(FLAG.backend.name, BACKEND_CHOICES)(str(FLAG.backend)),
+      seed: integer(FLAG.seed.name, 0)(str(FLAG.seed)),
+      out: path(FLAG.out.name)(str(FLAG.out)),
+      evalEvery: integer(FLAG.evalEvery.name, 0)(str(FLAG.evalEvery)),
+      resumeDir: path(FLAG.resume.name)(str(FLAG.resume)),
+      limit: integer(
+        FLAG.limit.name,
+        KNN_MIN_IMAGES,
+        `the kNN evaluation uses ${KNN_MIN_IMAGES} neighbours`,
+      )(str(FLAG.limit)),
     }),
     either.chain(checkLimit),
     either.map((v): Command => ({

@@ -1,58 +1,156 @@
 /**
  * The resolved configuration of a run, as `config.json` stores it: everything needed to rebuild
  * the model and the data order on `--resume` or for `deno task eval`, plus where things came from
- * (dataset source, backend and why). Pure: no file access.
+ * (dataset source, backend and why), and its schema, which checks a `config.json` against the
+ * registered datasets, encoders and optimizers. Pure: no file access.
  *
  * @module
  */
 import type { BackendInfo, ImageDataset, Layer } from "../../../mod.ts";
-import { type Byol, byol, type ByolPreset, fromPreset, presets } from "../mod.ts";
-import type { DatasetChoice, DatasetName, PresetName } from "./options.ts";
-import type { RunData } from "./datasets.ts";
+import {
+  type Byol,
+  byol,
+  type ByolPreset,
+  fromPreset,
+  peakLearningRate,
+  presetSchema,
+} from "../mod.ts";
+import {
+  array,
+  getOrThrow,
+  integer,
+  nullable,
+  oneOf,
+  positive,
+  type Schema,
+  string,
+  struct,
+  tuple,
+} from "../schema.ts";
+import {
+  DATASET_CHOICES,
+  DATASET_NAMES,
+  type DatasetChoice,
+  type DatasetName,
+  type RunData,
+} from "./datasets.ts";
+import { KNN_MIN_IMAGES } from "./evaluate.ts";
+import { BACKEND_CHOICES } from "./options.ts";
 
 /** The version tag of {@link RunConfig}, checked when a run is resumed or evaluated. */
 export const CONFIG_FORMAT = "byol-run/1";
 
 /** A split as the config records it. */
 export interface SplitInfo {
+  /** Where the images came from. */
   readonly source: string;
+  /** Number of images. */
   readonly count: number;
 }
 
 /** The resolved configuration of a run (the content of `config.json`). */
 export interface RunConfig {
+  /** The version tag. */
   readonly format: typeof CONFIG_FORMAT;
+  /** When the run was created (ISO 8601). */
   readonly createdAt: string;
+  /** The data: asked for, used and why, where from, and its images. */
   readonly dataset: {
+    /** The `--dataset` asked for. */
     readonly requested: DatasetChoice;
+    /** The dataset used. */
     readonly name: DatasetName;
+    /** Why it was used (`auto`'s reason). */
     readonly why: string;
+    /** `--data DIR`, if given. */
     readonly dir: string | null;
+    /** `--limit`, if given. */
     readonly limit: number | null;
+    /** The training split. */
     readonly train: SplitInfo;
+    /** The test split. */
     readonly test: SplitInfo;
     /** Per-image `[height, width, channels]`: the model's input shape. */
     readonly imageShape: readonly [number, number, number];
+    /** The class names, by label. */
     readonly classNames: readonly string[];
   };
   /** The preset in full, so a resumed run does not depend on the code's current presets. */
   readonly preset: ByolPreset;
   /** `preset`: the preset's encoder; `custom`: an encoder given in code (needed again to resume). */
   readonly encoder: "preset" | "custom";
+  /** Passes over the training set. */
   readonly epochs: number;
+  /** Images per step. */
   readonly batchSize: number;
   /** The peak learning rate used. */
   readonly learningRate: number;
+  /** Steps per epoch (whole batches only). */
   readonly stepsPerEpoch: number;
+  /** Steps of the whole run. */
   readonly totalSteps: number;
+  /** The seed of the run's keys. */
   readonly seed: number;
+  /** Epochs between kNN evaluations (0: only the final one). */
   readonly evalEvery: number;
   /** Steps between records in metrics.jsonl. */
   readonly logEvery: number;
   /** Checkpoints kept on disk (the newest ones). */
   readonly keepCheckpoints: number;
-  readonly backend: { readonly requested: string; readonly name: string; readonly reason: string };
+  /** The backend asked for, the one used, and why. */
+  readonly backend: {
+    /** The `--backend` asked for. */
+    readonly requested: string;
+    /** The backend used. */
+    readonly name: string;
+    /** Why (e.g. no hardware GPU). */
+    readonly reason: string;
+  };
 }
+
+const split = struct({ source: string, count: integer(0) });
+
+/**
+ * The schema of {@link RunConfig}: every field, with the dataset's name, the preset's encoder and
+ * its optimizer checked against their registries.
+ *
+ * @example
+ * ```ts
+ * import { either } from "fp-ts";
+ * import { runConfigSchema } from "@byol/tfjs/train";
+ *
+ * const json: unknown = JSON.parse(await Deno.readTextFile("runs/a/config.json"));
+ * const checked = runConfigSchema.validate(json, "");
+ * if (either.isLeft(checked)) console.error(checked.left.join("\n"));
+ * ```
+ */
+export const runConfigSchema: Schema<RunConfig> = struct({
+  format: oneOf(CONFIG_FORMAT),
+  createdAt: string,
+  dataset: struct({
+    requested: oneOf(...DATASET_CHOICES),
+    name: oneOf(...DATASET_NAMES),
+    why: string,
+    dir: nullable(string),
+    limit: nullable(integer(1)),
+    train: split,
+    test: split,
+    imageShape: tuple(integer(1), integer(1), integer(1)),
+    classNames: array(string, { minLength: 1 }),
+  }),
+  preset: presetSchema,
+  encoder: oneOf("preset", "custom"),
+  epochs: integer(1),
+  batchSize: integer(1),
+  learningRate: positive,
+  stepsPerEpoch: integer(1),
+  totalSteps: integer(1),
+  seed: integer(0),
+  evalEvery: integer(0),
+  logEvery: integer(1),
+  keepCheckpoints: integer(1),
+  backend: struct({ requested: oneOf(...BACKEND_CHOICES), name: string, reason: string }),
+});
 
 /** The choices a new run resolves into a {@link RunConfig}. */
 export interface ResolveOptions {
@@ -73,17 +171,6 @@ export interface ResolveOptions {
   readonly now: Date;
 }
 
-/** The peak learning rate a preset uses at a batch size (LARS scales it by `batchSize / 256`). */
-export function presetLearningRate(preset: ByolPreset, batchSize: number): number {
-  const opt = preset.optimizer;
-  return opt.kind === "lars" ? opt.baseLearningRate * batchSize / 256 : opt.learningRate;
-}
-
-/** The preset of a name given on the command line. */
-export function namedPreset(name: PresetName): ByolPreset {
-  return presets[name];
-}
-
 function splitInfo(d: ImageDataset): SplitInfo {
   return { source: d.source, count: d.shape[0] };
 }
@@ -91,11 +178,26 @@ function splitInfo(d: ImageDataset): SplitInfo {
 /**
  * Resolves a new run's configuration: the preset's epochs, batch size and learning rate unless
  * given, steps per epoch (whole batches only), and where data and backend came from. Throws when
- * the training split is too small for one batch or for the kNN evaluation's k = 200.
+ * the training split is too small for one batch or for the kNN evaluation's largest k.
  *
  * @example
  * ```ts
- * const config = resolveConfig({ requested: "auto", data, preset: fashionMnist, ... });
+ * import { data as images, random } from "@byol/tfjs";
+ * import { fashionMnist } from "@byol/tfjs/byol";
+ * import { resolveConfig } from "./config.ts";
+ *
+ * const data = {
+ *   name: "shapes" as const,
+ *   why: "asked for",
+ *   train: images.shapes(random.key(1), { count: 512 }),
+ *   test: images.shapes(random.key(2), { count: 128 }),
+ * };
+ * const config = resolveConfig({
+ *   requested: "shapes", data, preset: fashionMnist, customEncoder: false, seed: 0, evalEvery: 1,
+ *   logEvery: 1, keepCheckpoints: 3, now: new Date(),
+ *   backend: { name: "cpu", reason: "asked for", requested: "cpu" },
+ * });
+ * console.log(config.stepsPerEpoch); // 8 batches of 64
  * ```
  */
 export function resolveConfig(o: ResolveOptions): RunConfig {
@@ -109,9 +211,10 @@ export function resolveConfig(o: ResolveOptions): RunConfig {
         "(lower --batch-size or raise --limit)",
     );
   }
-  if (trainCount < 200) {
+  if (trainCount < KNN_MIN_IMAGES) {
     problems.push(
-      `the training set has ${trainCount} images; the kNN evaluation (k = 200) needs at least 200`,
+      `the training set has ${trainCount} images; the kNN evaluation (k = ${KNN_MIN_IMAGES}) ` +
+        `needs at least ${KNN_MIN_IMAGES}`,
     );
   }
   if (problems.length > 0) throw new Error(`${o.data.train.source}: ${problems.join("; ")}`);
@@ -134,7 +237,7 @@ export function resolveConfig(o: ResolveOptions): RunConfig {
     encoder: o.customEncoder ? "custom" : "preset",
     epochs,
     batchSize,
-    learningRate: o.learningRate ?? presetLearningRate(o.preset, batchSize),
+    learningRate: o.learningRate ?? peakLearningRate(o.preset.optimizer, batchSize),
     stepsPerEpoch,
     totalSteps: stepsPerEpoch * epochs,
     seed: o.seed,
@@ -152,8 +255,13 @@ export function resolveConfig(o: ResolveOptions): RunConfig {
  *
  * @example
  * ```ts
+ * import { random, tree } from "@byol/tfjs";
+ * import { modelOf, readConfig } from "@byol/tfjs/train";
+ *
+ * const config = await readConfig("runs/shapes-fashion-mnist-20250101-120000");
  * const model = modelOf(config);
  * const state = model.init(random.key(config.seed), config.dataset.imageShape);
+ * tree.dispose(state);
  * ```
  */
 export function modelOf(config: RunConfig, encoder?: Layer): Byol {
@@ -176,15 +284,19 @@ export function modelOf(config: RunConfig, encoder?: Layer): Byol {
   return byol(encoder ? { ...options, encoder } : options);
 }
 
-const isObject = (x: unknown): x is Record<string, unknown> =>
+const isObject = (x: unknown): x is Readonly<Record<string, unknown>> =>
   typeof x === "object" && x !== null && !Array.isArray(x);
 
 /**
- * Checks that parsed JSON is a {@link RunConfig} this code can continue (its format tag and the
- * fields the run needs), naming `file` and every missing or wrong field.
+ * Checks that parsed JSON is a {@link RunConfig} this code can continue: its format tag, then
+ * every field ({@link runConfigSchema}). Throws naming `file` and every problem, each with its
+ * path (e.g. `preset.encoder.poolGrid`), what it found and what was expected.
  *
  * @example
  * ```ts
+ * import { checkConfig } from "@byol/tfjs/train";
+ *
+ * const path = "runs/shapes-fashion-mnist-20250101-120000/config.json";
  * const config = checkConfig(JSON.parse(await Deno.readTextFile(path)), path);
  * ```
  */
@@ -196,26 +308,5 @@ export function checkConfig(json: unknown, file: string): RunConfig {
         "(a config.json written by deno task train)",
     );
   }
-  const problems: string[] = [];
-  const numbers = ["epochs", "batchSize", "learningRate", "stepsPerEpoch", "totalSteps", "seed"];
-  for (const k of [...numbers, "evalEvery", "logEvery", "keepCheckpoints"]) {
-    if (typeof json[k] !== "number") problems.push(`"${k}" must be a number`);
-  }
-  const ds = json.dataset;
-  const split = (x: unknown) => isObject(x) && typeof x.count === "number";
-  if (
-    !isObject(ds) || typeof ds.name !== "string" || !Array.isArray(ds.imageShape) ||
-    !Array.isArray(ds.classNames) || !split(ds.train) || !split(ds.test)
-  ) {
-    problems.push(`"dataset" must hold "name", "imageShape", "classNames", "train" and "test"`);
-  }
-  const preset = json.preset;
-  if (!isObject(preset) || !isObject(preset.encoder) || !isObject(preset.optimizer)) {
-    problems.push(`"preset" must be a full preset (with "encoder" and "optimizer")`);
-  }
-  if (json.encoder !== "preset" && json.encoder !== "custom") {
-    problems.push(`"encoder" must be "preset" or "custom"`);
-  }
-  if (problems.length > 0) throw new Error(`${file}: ${problems.join("; ")}`);
-  return json as unknown as RunConfig;
+  return getOrThrow(runConfigSchema.validate(json, ""), file);
 }

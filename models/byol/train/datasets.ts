@@ -1,12 +1,39 @@
 /**
- * The data of a training run: the chosen dataset's train and test splits (with `auto` falling
- * back to the built-in `shapes` when Fashion-MNIST cannot be found or downloaded), cut to
- * `--limit`. Reads files (and maybe the network), so it needs Deno.
+ * The datasets of `deno task train`, registered once in {@link datasets} (help text, what
+ * `--data DIR` holds, the preset a run gets, the loader), and the data of a run: the chosen
+ * dataset's train and test splits, with `auto` falling back to the built-in `shapes` when
+ * Fashion-MNIST cannot be found or downloaded, cut to `--limit`. `--dataset`'s choices, its help
+ * text and the check of a run's `config.json` follow from the registry. Reads files (and maybe the
+ * network), so it needs Deno.
+ *
+ * To add a dataset, add its name to {@link DatasetName} and its entry to {@link datasets}, both
+ * here (its loader lives in its own module).
  *
  * @module
  */
 import { data, type ImageDataset, random } from "../../../mod.ts";
-import type { DatasetChoice, DatasetName } from "./options.ts";
+import { loadCifar10, loadIdxDataset } from "../../../deno.ts";
+import type { PresetName } from "../mod.ts";
+
+/** A dataset's two splits. */
+export interface Splits {
+  /** The training split: BYOL's images, the kNN memory bank, the probe's training set. */
+  readonly train: ImageDataset;
+  /** The split the accuracies are measured on. */
+  readonly test: ImageDataset;
+}
+
+/** One registered dataset: what it is, where its files come from, its preset and its loader. */
+export interface DatasetEntry {
+  /** One line for `--help`: the images and classes. */
+  readonly help: string;
+  /** What `--data DIR` holds for it and where it is looked for otherwise; `null`: no files. */
+  readonly files: string | null;
+  /** The preset a run gets without `--preset`. */
+  readonly preset: PresetName;
+  /** Both splits; `dir` is `--data DIR`, tried first. Throws saying where it looked. */
+  readonly load: (dir: string | undefined) => Promise<Splits>;
+}
 
 /** Sizes of the built-in `shapes` splits, drawn from fixed keys so every run sees the same. */
 export const SHAPES_SPLITS = { train: 10000, test: 2000 } as const;
@@ -14,59 +41,131 @@ export const SHAPES_SPLITS = { train: 10000, test: 2000 } as const;
 /** Where CIFAR-10's binary batches are looked for without `--data`. */
 export const CIFAR10_DEFAULT_DIR = "data/cifar-10-batches-bin";
 
-/** The two splits of a run, after `auto` and `--limit`. */
-export interface RunData {
-  readonly name: DatasetName;
-  readonly train: ImageDataset;
-  readonly test: ImageDataset;
-  /** Why this dataset was used (`asked for`, or why `auto` chose it). */
-  readonly why: string;
+const count = (n: number) => n.toLocaleString("en-US");
+
+/** An IDX dataset (MNIST's format) of `spec`, found or downloaded by `loadIdxDataset`. */
+function idxDataset(spec: data.IdxDatasetSpec, preset: PresetName): DatasetEntry {
+  const [trainCount, height, width] = spec.shapes.train;
+  const places = [`$${spec.envVar}`, `./data/${spec.name}`, ...spec.systemDirs, "a download"];
+  return {
+    help:
+      `${spec.title}: ${count(trainCount)} + ${count(spec.shapes.test[0])} ${height}x${width} ` +
+      `gray images, ${spec.classNames.length} classes`,
+    files: `IDX files (else ${places.join(", ")})`,
+    preset,
+    load: async (dir) => ({
+      train: await loadIdxDataset(spec, { split: "train", dir }),
+      test: await loadIdxDataset(spec, { split: "test", dir }),
+    }),
+  };
 }
 
-/** What {@link loadRunData} needs. */
-export interface LoadRunDataOptions {
-  readonly dataset: DatasetChoice;
-  /** `--data DIR`: tried first. */
-  readonly dir?: string;
-  /** Keep the first `limit` images of each split. */
-  readonly limit?: number;
-  /** Receives announcements (the loud fallback to `shapes`). */
-  readonly say: (text: string) => void;
-}
-
-function shapesSplits(): { train: ImageDataset; test: ImageDataset } {
+function shapesSplits(): Splits {
   return {
     train: data.shapes(random.key(1), { count: SHAPES_SPLITS.train }),
     test: data.shapes(random.key(2), { count: SHAPES_SPLITS.test }),
   };
 }
 
-async function loadNamed(
-  name: DatasetName,
-  dir: string | undefined,
-): Promise<{ train: ImageDataset; test: ImageDataset }> {
-  switch (name) {
-    case "shapes":
-      return shapesSplits();
-    case "cifar10": {
+/** A registered dataset's name (a dataset after `auto` is resolved). */
+export type DatasetName = "fashion-mnist" | "mnist" | "cifar10" | "shapes";
+
+/**
+ * Every dataset of `--dataset` by name, in the order `--help` lists them.
+ *
+ * @example
+ * ```ts
+ * import { datasets } from "@byol/tfjs/train";
+ *
+ * const { train, test } = await datasets.shapes.load(undefined);
+ * console.log(datasets.shapes.help, train.shape, test.shape);
+ * ```
+ */
+export const datasets: Readonly<Record<DatasetName, DatasetEntry>> = {
+  "fashion-mnist": idxDataset(data.FASHION_MNIST, "fashion-mnist"),
+  mnist: idxDataset(data.MNIST, "fashion-mnist"),
+  cifar10: {
+    help: `CIFAR-10: 50,000 + 10,000 32x32 colour images, ${data.CIFAR10_CLASSES.length} classes`,
+    files: `binary batches (else ${CIFAR10_DEFAULT_DIR})`,
+    preset: "cifar10",
+    load: async (dir) => {
       const where = dir ?? CIFAR10_DEFAULT_DIR;
       return {
-        train: await data.loadCifar10({ dir: where, split: "train" }),
-        test: await data.loadCifar10({ dir: where, split: "test" }),
+        train: await loadCifar10({ dir: where, split: "train" }),
+        test: await loadCifar10({ dir: where, split: "test" }),
       };
-    }
-    case "fashion-mnist":
-    case "mnist": {
-      const load = name === "mnist" ? data.loadMnist : data.loadFashionMnist;
-      return {
-        train: await load({ split: "train", dir }),
-        test: await load({ split: "test", dir }),
-      };
-    }
-  }
+    },
+  },
+  shapes: {
+    help: `synthetic, built in: ${count(SHAPES_SPLITS.train)} + ${count(SHAPES_SPLITS.test)} ` +
+      `28x28 gray images of ${data.SHAPE_CLASSES.length} shapes`,
+    files: null,
+    preset: "fashion-mnist",
+    load: () => Promise.resolve(shapesSplits()),
+  },
+};
+
+/** The registered datasets' names, in order. */
+export const DATASET_NAMES = Object.keys(datasets) as DatasetName[];
+
+/** `--dataset auto`: the first dataset when it loads, else the second, with a note why. */
+export const AUTO: { readonly first: DatasetName; readonly fallback: DatasetName } = {
+  first: "fashion-mnist",
+  fallback: "shapes",
+};
+
+/** A choice of `--dataset`: a registered dataset, or `auto`. */
+export type DatasetChoice = "auto" | DatasetName;
+
+/** Every choice of `--dataset`, `auto` first. */
+export const DATASET_CHOICES: readonly DatasetChoice[] = ["auto", ...DATASET_NAMES];
+
+/**
+ * The preset a run on `dataset` gets when `--preset` is not given (`auto`: its first choice's).
+ *
+ * @example
+ * ```ts
+ * import { presetFor } from "@byol/tfjs/train";
+ *
+ * presetFor("cifar10"); // "cifar10"
+ * ```
+ */
+export function presetFor(dataset: DatasetChoice): PresetName {
+  return datasets[dataset === "auto" ? AUTO.first : dataset].preset;
 }
 
-/** The first `n` images of `dataset` (all of it when it has no more). */
+/** The two splits of a run, after `auto` and `--limit`. */
+export interface RunData extends Splits {
+  /** The dataset used (after `auto`). */
+  readonly name: DatasetName;
+  /** Why this dataset was used (`asked for`, or why `auto` chose it). */
+  readonly why: string;
+}
+
+/** What {@link loadRunData} needs. */
+export interface LoadRunDataOptions {
+  /** The `--dataset` asked for. */
+  readonly dataset: DatasetChoice;
+  /** `--data DIR`: tried first. */
+  readonly dir?: string;
+  /** Keep the first `limit` images of each split. */
+  readonly limit?: number;
+  /** Receives announcements (the loud fallback of `auto`). */
+  readonly say: (text: string) => void;
+}
+
+/**
+ * The first `n` images of `dataset` (all of it when it has no more). Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { data, random } from "@byol/tfjs";
+ * import { firstImages } from "./datasets.ts";
+ *
+ * const few = firstImages(data.shapes(random.key(0), { count: 100 }), 10);
+ * console.log(few.shape[0], few.source); // 10 "shapes(100x28x28x1), first 10"
+ * ```
+ */
 export function firstImages(dataset: ImageDataset, n: number | undefined): ImageDataset {
   const count = dataset.shape[0];
   if (n === undefined || n >= count) return dataset;
@@ -80,42 +179,44 @@ function banner(lines: readonly string[]): string {
 }
 
 /**
- * Loads the run's train and test splits. `auto` is Fashion-MNIST when `data.loadFashionMnist`
- * finds or downloads it, and otherwise the built-in `shapes` (10,000 train and 2,000 test
- * images), announced in a banner with the reason. A dataset asked for by name that cannot be
- * loaded is an error. With `limit`, both splits keep their first `limit` images (the test split
- * is cut to the same number, not proportionally, so small runs still get a usable test set).
+ * Loads the run's train and test splits. `auto` is Fashion-MNIST when its loader finds or
+ * downloads it, and otherwise the built-in `shapes`, announced in a banner with the reason (see
+ * {@link AUTO}). A dataset asked for by name that cannot be loaded is an error. With `limit`,
+ * both splits keep their first `limit` images (the test split is cut to the same number, not
+ * proportionally, so small runs still get a usable test set).
  *
  * @example
  * ```ts
+ * import { loadRunData } from "@byol/tfjs/train";
+ *
  * const { name, train, test } = await loadRunData({ dataset: "auto", say: console.error });
+ * console.log(name, train.shape, test.shape);
  * ```
  */
 export async function loadRunData(options: LoadRunDataOptions): Promise<RunData> {
   const { dataset, dir, limit, say } = options;
   let name: DatasetName;
-  let splits: { train: ImageDataset; test: ImageDataset };
+  let splits: Splits;
   let why = "asked for";
   if (dataset === "auto") {
     try {
-      splits = await loadNamed("fashion-mnist", dir);
-      name = "fashion-mnist";
-      why = "auto: Fashion-MNIST was found";
+      name = AUTO.first;
+      splits = await datasets[name].load(dir);
+      why = `auto: ${name} was found`;
     } catch (err) {
-      splits = shapesSplits();
-      name = "shapes";
-      why = "auto: Fashion-MNIST could not be loaded, so the built-in shapes dataset";
+      name = AUTO.fallback;
+      splits = await datasets[name].load(dir);
+      why = `auto: ${AUTO.first} could not be loaded, so ${name}`;
       say(banner([
-        "NOTE: Fashion-MNIST is not available; training on the built-in synthetic `shapes`",
-        `dataset instead (${SHAPES_SPLITS.train} train / ${SHAPES_SPLITS.test} test images ` +
-        "of 8 classes, 28x28x1). Why:",
+        `NOTE: ${AUTO.first} is not available; training on ${name} instead`,
+        `(${datasets[name].help}). Why:`,
         ...(err as Error).message.split("\n").map((l) => `  ${l}`),
-        "Pass --dataset shapes to silence this, or provide Fashion-MNIST as described above.",
+        `Pass --dataset ${name} to silence this, or provide ${AUTO.first} as described above.`,
       ]));
     }
   } else {
     name = dataset;
-    splits = await loadNamed(dataset, dir);
+    splits = await datasets[name].load(dir);
   }
   return {
     name,

@@ -6,21 +6,16 @@
  */
 import { apply, either, function as fn } from "fp-ts";
 import type { BackendChoice } from "../../../mod.ts";
-import {
-  bad,
-  ok,
-  oneOf,
-  parseFlags,
-  path,
-  type Validation,
-  validationApplicative,
-} from "./flags.ts";
-import { BACKEND_CHOICES, type FlagSpec } from "./options.ts";
+import { bad, ok, type Validation, validationApplicative } from "../schema.ts";
+import { KNN } from "./evaluate.ts";
+import { flagLines, oneOf, parseFlags, path } from "./flags.ts";
+import { BACKEND_CHOICES, DEFAULTS, FLAG, type FlagSpec } from "./options.ts";
 
 /** What `deno task eval` evaluates, and how. */
 export interface EvalOptions {
   /** A run folder (its latest checkpoint) or a checkpoint file. */
   readonly path: string;
+  /** The tfjs backend. */
   readonly backend: BackendChoice;
   /** A directory with the dataset's files, tried before the standard places. */
   readonly data?: string;
@@ -35,15 +30,9 @@ export type EvalCommand =
 
 /** The flags of `deno task eval`. */
 export const EVAL_FLAGS: readonly FlagSpec[] = [
+  FLAG.backend,
   {
-    name: "backend",
-    value: BACKEND_CHOICES.join("|"),
-    default: "auto",
-    help: "auto: WebGPU on a hardware GPU, else wasm",
-  },
-  {
-    name: "data",
-    value: "DIR",
+    ...FLAG.data,
     default: "the run's",
     help: "directory with the dataset's files, if it moved since training",
   },
@@ -52,7 +41,7 @@ export const EVAL_FLAGS: readonly FlagSpec[] = [
     default: "off",
     help: "also evaluate the encoder at its random initialisation and the raw pixels",
   },
-  { name: "help", default: "", help: "print this text and exit" },
+  FLAG.help,
 ];
 
 /**
@@ -60,6 +49,8 @@ export const EVAL_FLAGS: readonly FlagSpec[] = [
  *
  * @example
  * ```ts
+ * import { evalUsage } from "@byol/tfjs/train";
+ *
  * console.log(evalUsage());
  * ```
  */
@@ -69,15 +60,12 @@ export function evalUsage(): string {
     "",
     "Loads a checkpoint written by deno task train (a run folder's latest, or the file given),",
     "with the run's config.json (or the config in the checkpoint's metadata), and evaluates its",
-    "online encoder on the run's data: kNN (k = 20, 200; T = 0.1) and a linear probe. Prints a",
-    "table on stdout; writes nothing.",
+    `online encoder on the run's data: kNN (k = ${KNN.k.join(", ")}; T = ${KNN.temperature}) ` +
+    "and a linear",
+    "probe. Prints a table on stdout; writes nothing.",
     "",
     "Flags:",
-    ...EVAL_FLAGS.flatMap((f) => [
-      `  --${f.name}${f.value === undefined ? "" : ` ${f.value}`}` +
-      (f.default === "" ? "" : `    (default: ${f.default})`),
-      `      ${f.help}`,
-    ]),
+    ...flagLines(EVAL_FLAGS),
     "",
     "Examples:",
     "  deno task eval runs/fashion-mnist-20250101-120000",
@@ -102,26 +90,30 @@ function onePath(positionals: readonly string[]): Validation<string> {
  *
  * @example
  * ```ts
+ * import { either } from "fp-ts";
+ * import { parseEvalArgs } from "@byol/tfjs/train";
+ *
  * const parsed = parseEvalArgs(["runs/a", "--baselines"]);
+ * if (either.isLeft(parsed)) console.error(parsed.left.join("\n"));
  * ```
  */
 export function parseEvalArgs(args: readonly string[]): Validation<EvalCommand> {
   const { values, positionals, check, help } = parseFlags(args, EVAL_FLAGS, { positionals: true });
   if (help) return ok({ kind: "help", text: evalUsage() });
-  const str = (name: string) =>
-    typeof values[name] === "string" ? values[name] as string : undefined;
+  const str = (flag: { name: string }) =>
+    typeof values[flag.name] === "string" ? values[flag.name] as string : undefined;
   return fn.pipe(
     apply.sequenceS(validationApplicative)({
       tokens: check,
       path: onePath(positionals),
-      backend: oneOf<BackendChoice>("backend", BACKEND_CHOICES)(str("backend")),
-      data: path("data")(str("data")),
+      backend: oneOf<BackendChoice>(FLAG.backend.name, BACKEND_CHOICES)(str(FLAG.backend)),
+      data: path(FLAG.data.name)(str(FLAG.data)),
     }),
     either.map((v): EvalCommand => ({
       kind: "eval",
       options: {
         path: v.path,
-        backend: v.backend ?? "auto",
+        backend: v.backend ?? DEFAULTS.backend,
         data: v.data,
         baselines: values.baselines === true,
       },

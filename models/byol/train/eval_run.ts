@@ -6,7 +6,8 @@
  * @module
  */
 import { dirname } from "node:path";
-import { io, type Layer, random, tree, useBackend } from "../../../mod.ts";
+import { io, type Layer, random, tree } from "../../../mod.ts";
+import { latestCheckpoint, useDenoBackend } from "../../../deno.ts";
 import { type LoadedTrainState, loadTrainState } from "./checkpoints.ts";
 import { checkConfig, modelOf, type RunConfig } from "./config.ts";
 import { loadRunData } from "./datasets.ts";
@@ -15,7 +16,7 @@ import { evaluateBaselines, evaluateTrained } from "./evaluate.ts";
 import type { BaselineResults, TrainedResults } from "./records.ts";
 import { formatResults } from "./report.ts";
 import { readConfig } from "./run_folder.ts";
-import { ensureRuntimeDir, runKeys } from "./session.ts";
+import { runKeys } from "./session.ts";
 import { type Output, terminalOutput } from "./terminal.ts";
 
 /** What {@link evaluateCheckpoint} needs beyond the CLI's options. */
@@ -28,7 +29,9 @@ export interface EvaluateCheckpointOptions extends EvalOptions {
 
 /** A checkpoint's path and its run's config. */
 export interface ResolvedCheckpoint {
+  /** The checkpoint file. */
   readonly checkpoint: string;
+  /** The config of the run that wrote it. */
   readonly config: RunConfig;
 }
 
@@ -39,6 +42,8 @@ export interface ResolvedCheckpoint {
  *
  * @example
  * ```ts
+ * import { resolveCheckpoint } from "@byol/tfjs/train";
+ *
  * const { checkpoint, config } = await resolveCheckpoint("runs/shapes-20250101-120000");
  * ```
  */
@@ -53,7 +58,7 @@ export async function resolveCheckpoint(path: string): Promise<ResolvedCheckpoin
     throw err;
   }
   if (info.isDirectory) {
-    const latest = await io.latestCheckpoint(path);
+    const latest = await latestCheckpoint(path);
     if (!latest) throw new Error(`${path}: no checkpoint (step-NNNNNN.safetensors) in it`);
     return { checkpoint: latest.path, config: await readConfig(path) };
   }
@@ -79,6 +84,8 @@ export async function resolveCheckpoint(path: string): Promise<ResolvedCheckpoin
  *
  * @example
  * ```ts
+ * import { evaluateCheckpoint } from "@byol/tfjs/train";
+ *
  * const results = await evaluateCheckpoint({ path: "runs/a", backend: "wasm", baselines: false });
  * console.log(results.trained.knn.k200);
  * ```
@@ -88,8 +95,7 @@ export async function evaluateCheckpoint(
 ): Promise<TrainedResults & Partial<BaselineResults>> {
   const out = options.output ?? terminalOutput();
   const { checkpoint, config } = await resolveCheckpoint(options.path);
-  ensureRuntimeDir(options.backend);
-  await useBackend(options.backend);
+  await useDenoBackend(options.backend);
   const ds = config.dataset;
   const { train, test } = await loadRunData({
     dataset: ds.name,

@@ -1,12 +1,14 @@
 /**
- * A run's evaluations: the kNN monitor during training, and the final kNN + linear probe of the
- * trained online encoder next to two baselines, the same encoder at its random initialisation
- * and the raw pixels. Features come from `model.encode` on un-augmented images in [0, 1].
+ * A run's evaluations with `evaluation.evaluate`, as the run records them: the kNN monitor during
+ * training, and the final kNN + linear probe of the trained online encoder next to the two
+ * baselines only a BYOL run has, the same encoder at its random initialisation and the raw pixels.
+ * Features come from `model.encode` on un-augmented images in [0, 1].
  *
  * @module
  */
 import {
   type Encoder,
+  type EvaluateResult,
   evaluation,
   type FeatureSet,
   type ImageDataset,
@@ -17,28 +19,69 @@ import {
 import type { Byol, ByolState } from "../mod.ts";
 import type { BaselineResults, EncoderScores, KnnAccuracy, TrainedResults } from "./records.ts";
 
-/** The kNN neighbour counts and temperature every evaluation uses. */
-export const KNN = { k: [20, 200], temperature: 0.1 } as const;
+/**
+ * The kNN neighbour counts and temperature every evaluation of a run uses.
+ *
+ * @example
+ * ```ts
+ * import { data, evaluation, random } from "@byol/tfjs";
+ * import { KNN } from "@byol/tfjs/train";
+ *
+ * const train = evaluation.pixelFeatures(data.shapes(random.key(0), { count: 500 }));
+ * const test = evaluation.pixelFeatures(data.shapes(random.key(1), { count: 100 }));
+ * const scores = await evaluation.weightedKnn(train, test, KNN);
+ * ```
+ */
+export const KNN: { readonly k: readonly [20, 200]; readonly temperature: number } = {
+  k: [20, 200],
+  temperature: 0.1,
+};
 
-/** The online encoder of `state` as a frozen feature extractor. */
+/** The fewest training images a run can evaluate: its largest k. */
+export const KNN_MIN_IMAGES: number = Math.max(...KNN.k);
+
+/**
+ * The online encoder of `state` as a frozen feature extractor.
+ *
+ * @example
+ * ```ts
+ * import { data, evaluation, random, tree } from "@byol/tfjs";
+ * import { byol, fashionMnist, fromPreset } from "@byol/tfjs/byol";
+ * import { onlineEncoder } from "@byol/tfjs/train";
+ *
+ * const model = byol(fromPreset(fashionMnist, { stepsPerEpoch: 10 }));
+ * const state = model.init(random.key(0), [28, 28, 1]);
+ * const train = data.shapes(random.key(1), { count: 512 });
+ * const test = data.shapes(random.key(2), { count: 128 });
+ * const features = await evaluation.extractFeatures(onlineEncoder(model, state), test);
+ * tree.dispose(state);
+ * ```
+ */
 export function onlineEncoder(model: Byol, state: ByolState): Encoder {
   return (images) => model.encode(state, images);
 }
 
-/** kNN accuracies of test features against a training memory bank. */
-export async function knnScores(train: FeatureSet, test: FeatureSet): Promise<KnnAccuracy> {
-  const scores = await evaluation.weightedKnn(train, test, KNN);
-  const at = (k: number) => scores.find((s) => s.k === k)!.accuracy;
-  return { k20: at(20), k200: at(200) };
-}
+const knnAccuracy = ({ knn }: Pick<EvaluateResult, "knn">): KnnAccuracy => ({
+  k20: knn.k20,
+  k200: knn.k200,
+});
 
 /**
- * The kNN monitor: the online encoder's features of `train` (the memory bank) and `test`, and
- * the kNN accuracies. Consumes nothing.
+ * The kNN monitor: kNN accuracies of the online encoder's features of `test` against those of
+ * `train` (the memory bank). Consumes nothing.
  *
  * @example
  * ```ts
+ * import { data, random, tree } from "@byol/tfjs";
+ * import { byol, fashionMnist, fromPreset } from "@byol/tfjs/byol";
+ * import { knnMonitor } from "@byol/tfjs/train";
+ *
+ * const model = byol(fromPreset(fashionMnist, { stepsPerEpoch: 10 }));
+ * const state = model.init(random.key(0), [28, 28, 1]);
+ * const train = data.shapes(random.key(1), { count: 512 });
+ * const test = data.shapes(random.key(2), { count: 128 });
  * const { k20, k200 } = await knnMonitor(model, state, train, test);
+ * tree.dispose(state);
  * ```
  */
 export async function knnMonitor(
@@ -48,28 +91,14 @@ export async function knnMonitor(
   test: ImageDataset,
 ): Promise<KnnAccuracy> {
   const encode = onlineEncoder(model, state);
-  return knnScores(
-    await evaluation.extractFeatures(encode, train),
-    await evaluation.extractFeatures(encode, test),
-  );
+  return knnAccuracy(await evaluation.evaluate({ encode, train, test, knn: KNN, probe: false }));
 }
 
-/** kNN and linear probe on a pair of feature sets. */
-export async function scoresOf(
-  train: FeatureSet,
-  test: FeatureSet,
-  key: Key,
-): Promise<EncoderScores> {
-  const knn = await knnScores(train, test);
-  const { testAccuracy, trainAccuracy, trainLoss } = await evaluation.linearProbe(train, test, {
-    key,
-  });
-  return { knn, linear: { testAccuracy, trainAccuracy, trainLoss } };
-}
-
-/** The data and keys a final evaluation uses. */
+/** The data and key a final evaluation uses. */
 export interface EvaluationData {
+  /** The training split: the kNN memory bank and the probe's training set. */
   readonly train: ImageDataset;
+  /** The split the accuracies are measured on. */
   readonly test: ImageDataset;
   /** Drives the linear probes' shuffling. */
   readonly probeKey: Key;
@@ -77,21 +106,49 @@ export interface EvaluationData {
   readonly say?: (text: string) => void;
 }
 
+/** kNN and linear probe of one encoder (or the pixels), and the test features. */
+async function scores(
+  encode: Encoder | "pixels",
+  o: EvaluationData,
+): Promise<{ scores: EncoderScores; testFeatures: FeatureSet }> {
+  const { train, test, probeKey: key } = o;
+  const result = await evaluation.evaluate({ encode, train, test, key, knn: KNN });
+  const { testAccuracy, trainAccuracy, trainLoss } = result.linear;
+  return {
+    scores: { knn: knnAccuracy(result), linear: { testAccuracy, trainAccuracy, trainLoss } },
+    testFeatures: result.features.test,
+  };
+}
+
 /** What {@link evaluateTrained} needs. */
 export interface EvaluateTrainedOptions extends EvaluationData {
+  /** The run's model. */
   readonly model: Byol;
+  /** The trained state, whose online encoder is evaluated. */
   readonly state: ByolState;
   /** The dataset's name, for the results. */
   readonly dataset: string;
 }
 
 /**
- * The trained online encoder's kNN (k = 20, 200; T = 0.1) and linear probe (`linearProbe`'s
- * defaults), with its test features (for the PCA picture). Consumes nothing.
+ * The trained online encoder's kNN and linear probe (`linearProbe`'s defaults), with its test
+ * features (for the PCA picture). Consumes nothing.
  *
  * @example
  * ```ts
- * const { results } = await evaluateTrained({ model, state, train, test, probeKey, dataset });
+ * import { data, random, tree } from "@byol/tfjs";
+ * import { byol, fashionMnist, fromPreset } from "@byol/tfjs/byol";
+ * import { evaluateTrained } from "@byol/tfjs/train";
+ *
+ * const model = byol(fromPreset(fashionMnist, { stepsPerEpoch: 10 }));
+ * const state = model.init(random.key(0), [28, 28, 1]);
+ * const train = data.shapes(random.key(1), { count: 512 });
+ * const test = data.shapes(random.key(2), { count: 128 });
+ * const { results } = await evaluateTrained({
+ *   model, state, train, test, probeKey: random.key(3), dataset: "shapes",
+ * });
+ * console.log(results.trained.knn.k20, results.trained.linear.testAccuracy);
+ * tree.dispose(state);
  * ```
  */
 export async function evaluateTrained(
@@ -99,19 +156,24 @@ export async function evaluateTrained(
 ): Promise<{ results: TrainedResults; testFeatures: FeatureSet }> {
   const [trainImages, testImages] = [o.train.shape[0], o.test.shape[0]];
   o.say?.(`final evaluation (${trainImages} train / ${testImages} test images): trained encoder`);
-  const encode = onlineEncoder(o.model, o.state);
-  const testFeatures = await evaluation.extractFeatures(encode, o.test);
-  const trainFeatures = await evaluation.extractFeatures(encode, o.train);
-  const trained = await scoresOf(trainFeatures, testFeatures, o.probeKey);
-  const results = { step: o.state.step, dataset: o.dataset, trainImages, testImages, trained };
-  return { results, testFeatures };
+  const trained = await scores(onlineEncoder(o.model, o.state), o);
+  const results = {
+    step: o.state.step,
+    dataset: o.dataset,
+    trainImages,
+    testImages,
+    trained: trained.scores,
+  };
+  return { results, testFeatures: trained.testFeatures };
 }
 
 /** What {@link evaluateBaselines} needs. */
 export interface EvaluateBaselinesOptions extends EvaluationData {
+  /** The run's model, re-initialised for the random-encoder baseline. */
   readonly model: Byol;
   /** The key the run initialised its state with. */
   readonly initKey: Key;
+  /** Per-image `[height, width, channels]`. */
   readonly inputShape: Shape;
 }
 
@@ -122,8 +184,19 @@ export interface EvaluateBaselinesOptions extends EvaluationData {
  *
  * @example
  * ```ts
- * const { random, pixels } = await evaluateBaselines({ model, initKey, inputShape, train, test,
- *   probeKey });
+ * import { data, random, tree } from "@byol/tfjs";
+ * import { byol, fashionMnist, fromPreset } from "@byol/tfjs/byol";
+ * import { evaluateBaselines } from "@byol/tfjs/train";
+ *
+ * const model = byol(fromPreset(fashionMnist, { stepsPerEpoch: 10 }));
+ * const state = model.init(random.key(0), [28, 28, 1]);
+ * const train = data.shapes(random.key(1), { count: 512 });
+ * const test = data.shapes(random.key(2), { count: 128 });
+ * const baselines = await evaluateBaselines({
+ *   model, initKey: random.key(0), inputShape: [28, 28, 1], train, test, probeKey: random.key(3),
+ * });
+ * console.log(baselines.random.knn.k20, baselines.pixels.knn.k20);
+ * tree.dispose(state);
  * ```
  */
 export async function evaluateBaselines(o: EvaluateBaselinesOptions): Promise<BaselineResults> {
@@ -131,21 +204,10 @@ export async function evaluateBaselines(o: EvaluateBaselinesOptions): Promise<Ba
   const initial = o.model.init(o.initKey, o.inputShape);
   let random: EncoderScores;
   try {
-    const encode = onlineEncoder(o.model, initial);
-    const testFeatures = await evaluation.extractFeatures(encode, o.test);
-    random = await scoresOf(
-      await evaluation.extractFeatures(encode, o.train),
-      testFeatures,
-      o.probeKey,
-    );
+    random = (await scores(onlineEncoder(o.model, initial), o)).scores;
   } finally {
     tree.dispose(initial);
   }
   o.say?.("final evaluation: raw-pixel baseline");
-  const pixels = await scoresOf(
-    evaluation.pixelFeatures(o.train),
-    evaluation.pixelFeatures(o.test),
-    o.probeKey,
-  );
-  return { random, pixels };
+  return { random, pixels: (await scores("pixels", o)).scores };
 }

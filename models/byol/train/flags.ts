@@ -1,31 +1,29 @@
 /**
  * Command-line flags for the run's CLIs: `node:util`'s `parseArgs` over a table of
- * {@link FlagSpec}s, and validators that return fp-ts `Either`s accumulating every problem (an
- * applicative validation over a semigroup of string arrays), each naming the flag, the value
- * given and what is expected.
+ * {@link FlagSpec}s, and validators that return the {@link Validation}s of `../schema.ts` (an
+ * applicative validation accumulating every problem), each naming the flag, the value given and
+ * what is expected.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { either, readonlyArray } from "fp-ts";
+import { either } from "fp-ts";
+import { bad, ok, type Validation } from "../schema.ts";
 import type { FlagSpec } from "./options.ts";
-
-/** A value, or every problem found on the way to it. */
-export type Validation<A> = either.Either<readonly string[], A>;
-
-/** The applicative that accumulates problems, for `apply.sequenceS`. */
-export const validationApplicative = either.getApplicativeValidation(
-  readonlyArray.getSemigroup<string>(),
-);
-/** A valid value. */
-export const ok = <A>(a: A): Validation<A> => either.right(a);
-/** One problem. */
-export const bad = (message: string): Validation<never> => either.left([message]);
 
 /** A flag's raw value, `undefined` when not given. */
 export type Raw = string | undefined;
 
-/** Validates an optional flag value against a list of choices. */
+/**
+ * Validates an optional flag value against a list of choices.
+ *
+ * @example
+ * ```ts
+ * import { oneOf } from "./flags.ts";
+ *
+ * oneOf("backend", ["wasm", "cpu"])("tpu"); // left(['--backend "tpu": expected one of wasm, cpu'])
+ * ```
+ */
 export function oneOf<T extends string>(flag: string, allowed: readonly T[]) {
   return (raw: Raw): Validation<T | undefined> =>
     raw === undefined || (allowed as readonly string[]).includes(raw)
@@ -33,7 +31,17 @@ export function oneOf<T extends string>(flag: string, allowed: readonly T[]) {
       : bad(`--${flag} "${raw}": expected one of ${allowed.join(", ")}`);
 }
 
-/** Validates an optional flag value as a decimal integer `>= min`; `why` explains the minimum. */
+/**
+ * Validates an optional flag value as a decimal integer `>= min`; `why` explains the minimum.
+ *
+ * @example
+ * ```ts
+ * import { integer } from "./flags.ts";
+ *
+ * integer("epochs", 1)("2"); // right(2)
+ * integer("epochs", 1)(undefined); // right(undefined): not given
+ * ```
+ */
 export function integer(flag: string, min: number, why?: string) {
   return (raw: Raw): Validation<number | undefined> => {
     if (raw === undefined) return ok(undefined);
@@ -44,7 +52,16 @@ export function integer(flag: string, min: number, why?: string) {
   };
 }
 
-/** Validates an optional flag value as a finite number `> 0`. */
+/**
+ * Validates an optional flag value as a finite number `> 0`.
+ *
+ * @example
+ * ```ts
+ * import { positiveNumber } from "./flags.ts";
+ *
+ * positiveNumber("lr")("2e-3"); // right(0.002)
+ * ```
+ */
 export function positiveNumber(flag: string) {
   return (raw: Raw): Validation<number | undefined> => {
     if (raw === undefined) return ok(undefined);
@@ -55,7 +72,16 @@ export function positiveNumber(flag: string) {
   };
 }
 
-/** Validates an optional flag value as a non-empty path. */
+/**
+ * Validates an optional flag value as a non-empty path.
+ *
+ * @example
+ * ```ts
+ * import { path } from "./flags.ts";
+ *
+ * path("out")(""); // left(['--out: expected a path, got ""'])
+ * ```
+ */
 export function path(flag: string) {
   return (raw: Raw): Validation<string | undefined> =>
     raw === undefined || raw.trim() !== "" ? ok(raw) : bad(`--${flag}: expected a path, got ""`);
@@ -118,6 +144,9 @@ export interface ParsedFlags {
  *
  * @example
  * ```ts
+ * import { FLAGS } from "@byol/tfjs/train";
+ * import { parseFlags } from "./flags.ts";
+ *
  * const { values, check } = parseFlags(["--epochs", "2"], FLAGS, { positionals: false });
  * ```
  */
@@ -144,4 +173,20 @@ export function parseFlags(
     ),
   );
   return { values, positionals: parsed.positionals, check, help: parsed.values.help === true };
+}
+
+/**
+ * The lines of a flag table: each flag with its value and default, then its meaning.
+ *
+ * @example
+ * ```ts
+ * console.log(flagLines([{ name: "seed", value: "N", default: "0", help: "the seed" }]).join("\n"));
+ * ```
+ */
+export function flagLines(flags: readonly FlagSpec[]): string[] {
+  return flags.flatMap((f) => [
+    `  --${f.name}${f.value === undefined ? "" : ` ${f.value}`}` +
+    (f.default === "" ? "" : `    (default: ${f.default})`),
+    `      ${f.help}`,
+  ]);
 }

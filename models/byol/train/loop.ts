@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { advance, data, random, tf } from "../../../mod.ts";
-import type { Byol, ByolState } from "../mod.ts";
+import { type Batch, data, random, runSteps, tf } from "../../../mod.ts";
+import type { ByolState } from "../mod.ts";
 import { saveTrainState } from "./checkpoints.ts";
 import { knnMonitor } from "./evaluate.ts";
 import { formatProgress, StepClock } from "./progress.ts";
@@ -79,24 +79,31 @@ export async function trainEpochs(s: Session, held: Holder, io: LoopIo): Promise
       batchSize: c.batchSize,
       dropRemainder: true,
     });
-    for await (const { images, labels } of batches) {
-      const started = performance.now();
-      let result: ReturnType<Byol["step"]>;
-      try {
-        result = s.model.step(held.state, images, s.keys.step);
-      } finally {
-        tf.dispose([images, labels]);
-      }
-      held.state = advance(held.state, result.state);
-      const { metrics } = result;
-      const step = held.state.step;
-      const logged = step % c.logEvery === 0 || step === epochEnd;
-      const read = logged
-        ? await Promise.all([metrics.loss, metrics.gradNorm, metrics.collapse].map((t) => t.data()))
-        : null;
-      tf.dispose([metrics.loss, metrics.gradNorm, metrics.collapse]);
-      clock.add(images.shape[0], (performance.now() - started) / 1000);
-      if (read) {
+    let started = 0;
+    held.state = await runSteps({
+      state: held.state,
+      step: (state, { images, labels }: Batch) => {
+        started = performance.now();
+        try {
+          return s.model.step(state, images, s.keys.step);
+        } finally {
+          tf.dispose([images, labels]);
+        }
+      },
+      inputs: batches,
+      steps: epochEnd - held.state.step,
+      signal,
+      onStep: async ({ state, metrics }) => {
+        held.state = state;
+        const step = state.step;
+        const logged = step % c.logEvery === 0 || step === epochEnd;
+        const read = logged
+          ? await Promise.all(
+            [metrics.loss, metrics.gradNorm, metrics.collapse].map((t) => t.data()),
+          )
+          : null;
+        clock.add(c.batchSize, (performance.now() - started) / 1000);
+        if (!read) return;
         const loss = read[0][0];
         const imagesPerSecond = clock.takeThroughput();
         const record: MetricsRecord = {
@@ -126,10 +133,9 @@ export async function trainEpochs(s: Session, held: Holder, io: LoopIo): Promise
           }),
           step === epochEnd,
         );
-      }
-      if (signal?.aborted) return { stopped: true, stepSeconds: clock.totalSeconds };
-      if (step === epochEnd) break;
-    }
+      },
+    });
+    if (signal?.aborted) return { stopped: true, stepSeconds: clock.totalSeconds };
     const last = epoch + 1 === c.epochs;
     if (!last && c.evalEvery > 0 && (epoch + 1) % c.evalEvery === 0) {
       await monitor(s, held.state, epoch + 1, io);

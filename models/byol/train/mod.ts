@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { runTraining } from "./models/byol/train/mod.ts";
+ * import { runTraining } from "@byol/tfjs/train";
  *
  * const { dir, results } = await runTraining({
  *   dataset: "shapes", backend: "wasm", seed: 0, out: "runs", evalEvery: 1, epochs: 1, limit: 1024,
@@ -23,21 +23,50 @@ export {
   resolveCheckpoint,
   type ResolvedCheckpoint,
 } from "./eval_run.ts";
-export { type Validation } from "./flags.ts";
+export type { Validation } from "../schema.ts";
 export { evalMain, trainMain, USAGE_ERROR } from "./main.ts";
-export { CONFIG_FORMAT, modelOf, presetLearningRate, type RunConfig } from "./config.ts";
-export { CIFAR10_DEFAULT_DIR, loadRunData, type RunData, SHAPES_SPLITS } from "./datasets.ts";
-export { evaluateBaselines, evaluateTrained, knnMonitor, onlineEncoder } from "./evaluate.ts";
+export {
+  checkConfig,
+  CONFIG_FORMAT,
+  modelOf,
+  type RunConfig,
+  runConfigSchema,
+  type SplitInfo,
+} from "./config.ts";
+export {
+  AUTO,
+  CIFAR10_DEFAULT_DIR,
+  DATASET_CHOICES,
+  DATASET_NAMES,
+  type DatasetChoice,
+  type DatasetEntry,
+  type DatasetName,
+  datasets,
+  loadRunData,
+  type LoadRunDataOptions,
+  presetFor,
+  type RunData,
+  SHAPES_SPLITS,
+  type Splits,
+} from "./datasets.ts";
+export {
+  evaluateBaselines,
+  type EvaluateBaselinesOptions,
+  evaluateTrained,
+  type EvaluateTrainedOptions,
+  type EvaluationData,
+  KNN,
+  KNN_MIN_IMAGES,
+  knnMonitor,
+  onlineEncoder,
+} from "./evaluate.ts";
 export { type LoadedTrainState, loadTrainState, saveTrainState } from "./checkpoints.ts";
 export {
   BACKEND_CHOICES,
-  type DatasetChoice,
-  type DatasetName,
-  DATASETS,
   DEFAULTS,
   FLAGS,
+  type FlagSpec,
   PRESET_NAMES,
-  type PresetName,
   type TrainOptions,
 } from "./options.ts";
 export type {
@@ -56,8 +85,13 @@ export type {
   TrainRecord,
 } from "./records.ts";
 export { formatResults } from "./report.ts";
-export { readConfig, readMetrics, RUN_FILES, runName } from "./run_folder.ts";
+export { type MetricsFile, readConfig, readMetrics, RUN_FILES, runName } from "./run_folder.ts";
 export { type RunOptions, type RunOutcome, runTraining } from "./run.ts";
-export { ensureRuntimeDir, type RunKeys, runKeys } from "./session.ts";
-export { type Output, terminalOutput } from "./terminal.ts";
+export { type RunKeys, runKeys } from "./session.ts";
+export {
+  type Output,
+  terminalOutput,
+  type TerminalOutputOptions,
+  type TextSink,
+} from "./terminal.ts";
 export { usage } from "./usage.ts";

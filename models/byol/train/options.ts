@@ -1,45 +1,41 @@
 /**
- * What a training run is asked to do: the choices of `deno task train`'s flags, their defaults,
- * and the descriptions the usage text prints. Pure data; parsing lives in `cli.ts`.
+ * What a training run is asked to do: the flags of `deno task train`, their defaults and the
+ * descriptions the usage text prints. The choices of `--dataset` and `--preset` come from the
+ * registries (`datasets.ts`, `../presets.ts`). Pure data; parsing lives in `cli.ts`.
  *
  * @module
  */
 import type { BackendChoice } from "../../../mod.ts";
-
-/** Datasets the CLI knows; `auto` is Fashion-MNIST when found or downloadable, else `shapes`. */
-export const DATASETS = ["auto", "fashion-mnist", "mnist", "cifar10", "shapes"] as const;
-/** A dataset choice of `--dataset`. */
-export type DatasetChoice = typeof DATASETS[number];
-/** A dataset after `auto` is resolved. */
-export type DatasetName = Exclude<DatasetChoice, "auto">;
-
-/** Presets the CLI knows, by name (see `models/byol/presets.ts`). */
-export const PRESET_NAMES = ["fashion-mnist", "cifar10", "paper"] as const;
-/** A preset name of `--preset`. */
-export type PresetName = typeof PRESET_NAMES[number];
+import { type PresetName, presets } from "../mod.ts";
+import { DATASET_CHOICES, type DatasetChoice } from "./datasets.ts";
+import { KNN_MIN_IMAGES } from "./evaluate.ts";
 
 /** Backends of `--backend`, as `useBackend` takes them. */
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "webgpu", "wasm", "cpu"];
 
-/** The preset a dataset gets when `--preset` is not given. */
-export function presetFor(dataset: DatasetName): PresetName {
-  return dataset === "cifar10" ? "cifar10" : "fashion-mnist";
-}
+/** The presets' names, the default first. */
+export const PRESET_NAMES = Object.keys(presets) as PresetName[];
 
 /**
  * A training run as the CLI describes it. Unset numbers come from the preset (`epochs`,
  * `batchSize`, `learningRate`) or the dataset (`preset`).
  */
 export interface TrainOptions {
+  /** The dataset, or `auto`. */
   readonly dataset: DatasetChoice;
   /** A directory with the dataset's files, tried before the standard places. */
   readonly data?: string;
+  /** The recipe; default the dataset's. */
   readonly preset?: PresetName;
+  /** Passes over the training set. */
   readonly epochs?: number;
+  /** Images per step. */
   readonly batchSize?: number;
   /** The peak learning rate (for LARS the rate used, not the rate per 256 images). */
   readonly learningRate?: number;
+  /** The tfjs backend. */
   readonly backend: BackendChoice;
+  /** Drives initialisation, data order and augmentations. */
   readonly seed: number;
   /** The folder that receives run folders. */
   readonly out: string;
@@ -60,77 +56,85 @@ export const DEFAULTS = {
   evalEvery: 1,
 } as const satisfies Partial<TrainOptions>;
 
-/** One flag of `deno task train`: its name, value, default and meaning, for parsing and usage. */
+/** One flag of a CLI: its name, value, default and meaning, for parsing and usage. */
 export interface FlagSpec {
+  /** The flag without its dashes, e.g. `batch-size`. */
   readonly name: string;
+  /** What its value is, e.g. `N`; absent for a flag without a value. */
   readonly value?: string;
+  /** Its default as the usage text shows it (empty: none shown). */
   readonly default: string;
+  /** What it does, one line. */
   readonly help: string;
 }
 
-/** Every flag, in the order the usage text lists them. */
-export const FLAGS: readonly FlagSpec[] = [
-  {
+/** The flags of `deno task train` by name (`deno task eval` shares some). */
+export const FLAG = {
+  dataset: {
     name: "dataset",
-    value: DATASETS.join("|"),
+    value: DATASET_CHOICES.join("|"),
     default: DEFAULTS.dataset,
-    help: "auto: Fashion-MNIST when found or downloadable, else the built-in shapes dataset",
+    help: "the images to train and evaluate on (see Datasets below)",
   },
-  {
+  data: {
     name: "data",
     value: "DIR",
     default: "standard places",
-    help: "directory with the dataset's files (IDX for (fashion-)mnist, binary for cifar10)",
+    help: "directory with the dataset's files (see Datasets below)",
   },
-  {
+  preset: {
     name: "preset",
     value: PRESET_NAMES.join("|"),
-    default: "by dataset",
-    help: "recipe: fashion-mnist for 28x28 gray data (incl. shapes), cifar10 for cifar10",
+    default: "the dataset's",
+    help: "the recipe: encoder, heads, optimizer, schedule, views (see Presets below)",
   },
-  { name: "epochs", value: "N", default: "preset's", help: "passes over the training set" },
-  { name: "batch-size", value: "N", default: "preset's", help: "images per step" },
-  {
+  epochs: { name: "epochs", value: "N", default: "preset's", help: "passes over the training set" },
+  batchSize: { name: "batch-size", value: "N", default: "preset's", help: "images per step" },
+  lr: {
     name: "lr",
     value: "X",
     default: "preset's",
     help: "peak learning rate after warm-up (LARS: the rate used, not per 256 images)",
   },
-  {
+  backend: {
     name: "backend",
     value: BACKEND_CHOICES.join("|"),
     default: DEFAULTS.backend,
     help: "auto: WebGPU on a hardware GPU, else wasm",
   },
-  {
+  seed: {
     name: "seed",
     value: "N",
     default: String(DEFAULTS.seed),
     help: "drives initialisation, data order and augmentations",
   },
-  {
+  out: {
     name: "out",
     value: "DIR",
     default: DEFAULTS.out,
     help: "parent folder of run folders (<dataset>-<preset>-<time>)",
   },
-  {
+  evalEvery: {
     name: "eval-every",
     value: "N",
     default: String(DEFAULTS.evalEvery),
     help: "epochs between kNN evaluations (one also runs before training); 0: only the final one",
   },
-  {
+  resume: {
     name: "resume",
     value: "RUN_DIR",
     default: "off",
     help: "continue a run from its latest checkpoint and config.json (takes --backend, --data)",
   },
-  {
+  limit: {
     name: "limit",
     value: "N",
     default: "all",
-    help: "train on the first N training images, evaluate on the first N test images (N >= 200)",
+    help: "train on the first N training images, evaluate on the first N test images " +
+      `(N >= ${KNN_MIN_IMAGES})`,
   },
-  { name: "help", default: "", help: "print this text and exit" },
-];
+  help: { name: "help", default: "", help: "print this text and exit" },
+} as const satisfies Readonly<Record<string, FlagSpec>>;
+
+/** Every flag of `deno task train`, in the order the usage text lists them. */
+export const FLAGS: readonly FlagSpec[] = Object.values(FLAG);

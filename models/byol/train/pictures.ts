@@ -17,7 +17,11 @@ export const SCATTER_POINTS = 2000;
  *
  * @example
  * ```ts
- * const svg = curvesSvg((await readMetrics(dir)).records, "BYOL on shapes");
+ * import { readMetrics } from "@byol/tfjs/train";
+ * import { curvesSvg } from "./pictures.ts";
+ *
+ * const { records } = await readMetrics("runs/shapes-fashion-mnist-20250101-120000");
+ * const svg = curvesSvg(records, "BYOL on shapes");
  * ```
  */
 export function curvesSvg(records: readonly MetricsRecord[], title: string): string {
@@ -41,7 +45,11 @@ export function curvesSvg(records: readonly MetricsRecord[], title: string): str
  *
  * @example
  * ```ts
- * const svg = await featuresSvg(testFeatures, test.classNames, "BYOL encoder features");
+ * import { data, evaluation, random } from "@byol/tfjs";
+ * import { featuresSvg } from "./pictures.ts";
+ *
+ * const test = data.shapes(random.key(0), { count: 200 });
+ * const svg = await featuresSvg(evaluation.pixelFeatures(test), test.classNames, "Pixels");
  * ```
  */
 export async function featuresSvg(

@@ -9,34 +9,47 @@
 
 /** kNN test accuracy (a fraction) with k = 20 and k = 200 neighbours, T = 0.1. */
 export interface KnnAccuracy {
+  /** With the 20 nearest neighbours. */
   readonly k20: number;
+  /** With the 200 nearest neighbours. */
   readonly k200: number;
 }
 
 /** One logged training step. */
 export interface TrainRecord {
+  /** The record's kind. */
   readonly type: "train";
+  /** Steps completed, this one included. */
   readonly step: number;
   /** 0-based epoch of the step. */
   readonly epoch: number;
+  /** The step's BYOL loss. */
   readonly loss: number;
+  /** The target's decay rate the step used. */
   readonly tau: number;
+  /** The learning rate the step used. */
   readonly lr: number;
+  /** Global norm of the step's gradients. */
   readonly gradNorm: number;
   /** Mean std of the normalised online projections (0: collapsed). */
   readonly collapse: number;
   /** Training throughput since the previous record. */
   readonly imagesPerSecond: number;
+  /** When it was recorded (ISO 8601). */
   readonly time: string;
 }
 
 /** A kNN evaluation during training. */
 export interface EvalRecord {
+  /** The record's kind. */
   readonly type: "eval";
+  /** Steps completed before the evaluation. */
   readonly step: number;
   /** Epochs completed. */
   readonly epoch: number;
+  /** kNN test accuracies. */
   readonly knn: KnnAccuracy;
+  /** When it was recorded (ISO 8601). */
   readonly time: string;
 }
 
@@ -45,38 +58,55 @@ export type EncoderKind = "trained" | "random" | "pixels";
 
 /** The linear probe's accuracies and final training loss. */
 export interface LinearScores {
+  /** Accuracy on the test split. */
   readonly testAccuracy: number;
+  /** Accuracy on the training split. */
   readonly trainAccuracy: number;
+  /** Mean cross-entropy over the last epoch of the probe's training. */
   readonly trainLoss: number;
 }
 
 /** kNN and linear probe of one encoder. */
 export interface EncoderScores {
+  /** kNN test accuracies. */
   readonly knn: KnnAccuracy;
+  /** The linear probe's accuracies and loss. */
   readonly linear: LinearScores;
 }
 
 /** One encoder's final evaluation. */
 export interface FinalRecord extends EncoderScores {
+  /** The record's kind. */
   readonly type: "final";
+  /** Steps the run completed. */
   readonly step: number;
+  /** The encoder scored. */
   readonly encoder: EncoderKind;
+  /** When it was recorded (ISO 8601). */
   readonly time: string;
 }
 
 /** A run continued with `--resume` from the checkpoint at `step`. */
 export interface ResumeRecord {
+  /** The record's kind. */
   readonly type: "resume";
+  /** The checkpoint's step. */
   readonly step: number;
+  /** The checkpoint file resumed from. */
   readonly checkpoint: string;
+  /** The backend of the resumed session. */
   readonly backend: string;
+  /** When it was recorded (ISO 8601). */
   readonly time: string;
 }
 
 /** A run stopped early (Ctrl-C) after a checkpoint at `step`. */
 export interface StopRecord {
+  /** The record's kind. */
   readonly type: "stop";
+  /** Steps completed, saved in the checkpoint. */
   readonly step: number;
+  /** When it was recorded (ISO 8601). */
   readonly time: string;
 }
 
@@ -85,11 +115,15 @@ export type MetricsRecord = TrainRecord | EvalRecord | FinalRecord | ResumeRecor
 
 /** The evaluation of a trained encoder. */
 export interface TrainedResults {
+  /** Steps the encoder was trained. */
   readonly step: number;
+  /** The dataset's name. */
   readonly dataset: string;
   /** Size of the kNN memory bank and the probe's training set. */
   readonly trainImages: number;
+  /** Size of the test split. */
   readonly testImages: number;
+  /** The trained online encoder's scores. */
   readonly trained: EncoderScores;
 }
 

@@ -23,7 +23,12 @@ const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
  *
  * @example
  * ```ts
- * console.log(formatResults(results));
+ * import { formatResults } from "@byol/tfjs/train";
+ *
+ * const scores = { knn: { k20: 0.85, k200: 0.82 }, linear: { testAccuracy: 0.89, trainAccuracy: 0.91, trainLoss: 0.3 } };
+ * console.log(formatResults({
+ *   step: 3748, dataset: "fashion-mnist", trainImages: 60000, testImages: 10000, trained: scores,
+ * }));
  * ```
  */
 export function formatResults(results: TrainedResults & Partial<BaselineResults>): string {

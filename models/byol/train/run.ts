@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Layer, nn, tree } from "../../../mod.ts";
+import { type Layer, tree } from "../../../mod.ts";
 import type { ByolPreset, ByolState } from "../mod.ts";
 import { saveTrainState } from "./checkpoints.ts";
 import type { RunConfig } from "./config.ts";
@@ -42,12 +42,15 @@ export interface RunOptions extends TrainOptions {
 
 /** How a run ended. */
 export interface RunOutcome {
+  /** The run folder. */
   readonly dir: string;
+  /** The run's config (as in `config.json`). */
   readonly config: RunConfig;
   /** Steps completed. */
   readonly step: number;
   /** Whether the run was stopped before its last step (then `results` is null). */
   readonly stopped: boolean;
+  /** The final evaluation (as in `results.json`), or `null` when stopped. */
   readonly results: FinalResults | null;
   /** The last state, with `returnState` (else `null`). */
   readonly state: ByolState | null;
@@ -73,6 +76,8 @@ async function writeCurves(s: Session, out: Output): Promise<void> {
  *
  * @example
  * ```ts
+ * import { runTraining } from "@byol/tfjs/train";
+ *
  * const { dir, results } = await runTraining({ dataset: "shapes", backend: "wasm", seed: 0,
  *   out: "runs", evalEvery: 1, epochs: 1, limit: 1024 });
  * ```
@@ -124,7 +129,7 @@ function announce(s: Session, out: Output): void {
   const c = s.config;
   const ds = c.dataset;
   const encoder = c.encoder === "custom" ? "custom encoder" : c.preset.encoder.arch;
-  const params = nn.countParams(s.state.online).toLocaleString("en-US");
+  const params = tree.size(s.state.online).toLocaleString("en-US");
   out.info([
     `run folder: ${s.dir}${s.resumed ? ` (resumed at step ${s.state.step})` : ""}`,
     `data: ${ds.name} (${ds.why}): ${ds.train.count} train images from ${ds.train.source}, ` +

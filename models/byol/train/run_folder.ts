@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { io } from "../../../mod.ts";
+import { writeFileAtomic } from "../../../deno.ts";
 import { checkConfig, type RunConfig } from "./config.ts";
 import type { MetricsRecord } from "./records.ts";
 
@@ -52,6 +52,10 @@ async function isEmptyOrMissing(dir: string): Promise<boolean> {
  *
  * @example
  * ```ts
+ * import { join } from "node:path";
+ * import { runName } from "@byol/tfjs/train";
+ * import { createRunFolder } from "./run_folder.ts";
+ *
  * await createRunFolder(join("runs", runName("shapes", "fashion-mnist", new Date())));
  * ```
  */
@@ -65,17 +69,39 @@ export async function createRunFolder(dir: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
 }
 
-/** Writes a text file of the run folder atomically; refuses to replace one unless `overwrite`. */
+/**
+ * Writes a text file of the run folder atomically; refuses to replace one unless `overwrite`.
+ *
+ * @example
+ * ```ts
+ * import { writeRunFile } from "./run_folder.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await writeRunFile(dir, "notes.txt", "a note\n");
+ * await writeRunFile(dir, "notes.txt", "another\n", { overwrite: true });
+ * ```
+ */
 export async function writeRunFile(
   dir: string,
   name: string,
   text: string,
   { overwrite = false }: { overwrite?: boolean } = {},
 ): Promise<void> {
-  await io.writeFileAtomic(join(dir, name), [new TextEncoder().encode(text)], { overwrite });
+  await writeFileAtomic(join(dir, name), [new TextEncoder().encode(text)], { overwrite });
 }
 
-/** Writes `config.json` of a new run. */
+/**
+ * Writes `config.json` of a new run (refuses to replace one).
+ *
+ * @example
+ * ```ts
+ * import { readConfig } from "@byol/tfjs/train";
+ * import { writeConfig } from "./run_folder.ts";
+ *
+ * const config = await readConfig("runs/shapes-fashion-mnist-20250101-120000");
+ * await writeConfig(await Deno.makeTempDir(), config);
+ * ```
+ */
 export async function writeConfig(dir: string, config: RunConfig): Promise<void> {
   await writeRunFile(dir, RUN_FILES.config, JSON.stringify(config, null, 2) + "\n");
 }
@@ -108,7 +134,17 @@ export async function readConfig(dir: string): Promise<RunConfig> {
   return checkConfig(json, path);
 }
 
-/** Appends records to `metrics.jsonl`, one JSON object per line. */
+/**
+ * Appends records to `metrics.jsonl`, one JSON object per line.
+ *
+ * @example
+ * ```ts
+ * import { appendMetrics } from "./run_folder.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await appendMetrics(dir, { type: "stop", step: 12, time: new Date().toISOString() });
+ * ```
+ */
 export async function appendMetrics(dir: string, ...records: MetricsRecord[]): Promise<void> {
   const text = records.map((r) => JSON.stringify(r) + "\n").join("");
   await Deno.writeTextFile(join(dir, RUN_FILES.metrics), text, { append: true });
@@ -116,6 +152,7 @@ export async function appendMetrics(dir: string, ...records: MetricsRecord[]): P
 
 /** The records of `metrics.jsonl`, and the numbers of lines that could not be read. */
 export interface MetricsFile {
+  /** The records, in order. */
   readonly records: MetricsRecord[];
   /** 1-based numbers of lines that are not JSON, e.g. cut short by a crash. */
   readonly skipped: number[];
@@ -127,7 +164,9 @@ export interface MetricsFile {
  *
  * @example
  * ```ts
- * const { records } = await readMetrics(dir);
+ * import { readMetrics } from "@byol/tfjs/train";
+ *
+ * const { records } = await readMetrics("runs/shapes-fashion-mnist-20250101-120000");
  * const losses = records.filter((r) => r.type === "train");
  * ```
  */
@@ -152,7 +191,18 @@ export async function readMetrics(dir: string): Promise<MetricsFile> {
   return { records, skipped };
 }
 
-/** Ends a last line cut short by a crash, so records appended on resume start on their own line. */
+/**
+ * Ends a last line cut short by a crash, so records appended on resume start on their own line.
+ *
+ * @example
+ * ```ts
+ * import { appendMetrics, endMetricsLine } from "./run_folder.ts";
+ *
+ * const dir = "runs/shapes-fashion-mnist-20250101-120000";
+ * await endMetricsLine(dir);
+ * await appendMetrics(dir, { type: "stop", step: 12, time: new Date().toISOString() });
+ * ```
+ */
 export async function endMetricsLine(dir: string): Promise<void> {
   const path = join(dir, RUN_FILES.metrics);
   let text: string;

@@ -6,20 +6,12 @@
  * @module
  */
 import { join } from "node:path";
-import {
-  type BackendChoice,
-  type BackendInfo,
-  io,
-  type Key,
-  type Layer,
-  random,
-  tree,
-  useBackend,
-} from "../../../mod.ts";
-import type { Byol, ByolPreset, ByolState } from "../mod.ts";
-import { modelOf, namedPreset, resolveConfig, type RunConfig } from "./config.ts";
-import { loadRunData, type RunData } from "./datasets.ts";
-import { presetFor, type TrainOptions } from "./options.ts";
+import { type BackendInfo, type Key, type Layer, random, tree } from "../../../mod.ts";
+import { latestCheckpoint, useDenoBackend } from "../../../deno.ts";
+import { type Byol, type ByolPreset, type ByolState, presets } from "../mod.ts";
+import { modelOf, resolveConfig, type RunConfig } from "./config.ts";
+import { loadRunData, presetFor, type RunData } from "./datasets.ts";
+import type { TrainOptions } from "./options.ts";
 import {
   appendMetrics,
   createRunFolder,
@@ -32,6 +24,7 @@ import { type LoadedTrainState, loadTrainState } from "./checkpoints.ts";
 
 /** The keys of a run, all split from the seed's key (stored in each checkpoint). */
 export interface RunKeys {
+  /** The seed's key, saved in each checkpoint. */
   readonly root: Key;
   /** Initial parameters (also rebuilds the random-encoder baseline). */
   readonly init: Key;
@@ -66,21 +59,20 @@ export interface SessionOptions extends TrainOptions {
   readonly say: (text: string) => void;
 }
 
-/** The keys of a run from its root key. */
+/**
+ * The keys of a run from its root key.
+ *
+ * @example
+ * ```ts
+ * import { random } from "@byol/tfjs";
+ * import { runKeys } from "@byol/tfjs/train";
+ *
+ * const { init, data, step, probe } = runKeys(random.key(0));
+ * ```
+ */
 export function runKeys(root: Key): RunKeys {
   const [init, data, step, probe] = random.split(root, 4);
   return { root, init, data, step, probe };
-}
-
-/**
- * Points `XDG_RUNTIME_DIR` at a fresh temporary directory when it is unset, before WebGPU is
- * asked for an adapter: Deno's WebGPU (through Vulkan/Mesa) prints an error without it.
- */
-export function ensureRuntimeDir(choice: BackendChoice): void {
-  if (choice !== "auto" && choice !== "webgpu") return;
-  if (!Deno.env.get("XDG_RUNTIME_DIR")) {
-    Deno.env.set("XDG_RUNTIME_DIR", Deno.makeTempDirSync({ prefix: "byol-xdg-" }));
-  }
 }
 
 /** A new run's data, config and folder name; nothing is written yet. */
@@ -89,7 +81,7 @@ async function planNewRun(
   backend: BackendInfo,
 ): Promise<Omit<Session, "model" | "keys" | "state">> {
   const data = await loadRunData({ dataset: o.dataset, dir: o.data, limit: o.limit, say: o.say });
-  const preset = o.customPreset ?? namedPreset(o.preset ?? presetFor(data.name));
+  const preset = o.customPreset ?? presets[o.preset ?? presetFor(data.name)];
   const now = o.now();
   const config = resolveConfig({
     requested: o.dataset,
@@ -114,7 +106,7 @@ async function planNewRun(
 
 async function resumedRun(o: SessionOptions, dir: string, backend: BackendInfo) {
   const config = await readConfig(dir);
-  const latest = await io.latestCheckpoint(dir);
+  const latest = await latestCheckpoint(dir);
   if (!latest) throw new Error(`${dir}: no checkpoint (step-NNNNNN.safetensors) to resume from`);
   if (latest.step >= config.totalSteps) {
     throw new Error(
@@ -148,13 +140,18 @@ async function resumedRun(o: SessionOptions, dir: string, backend: BackendInfo) 
  *
  * @example
  * ```ts
- * const session = await openSession({ ...options, keepCheckpoints: 3, now: () => new Date(),
- *   say: console.error });
+ * import { tree } from "@byol/tfjs";
+ * import { openSession } from "./session.ts";
+ *
+ * const session = await openSession({
+ *   dataset: "shapes", backend: "wasm", seed: 0, out: "runs", evalEvery: 1, limit: 1024,
+ *   keepCheckpoints: 3, now: () => new Date(), say: console.error,
+ * });
+ * tree.dispose(session.state);
  * ```
  */
 export async function openSession(o: SessionOptions): Promise<Session> {
-  ensureRuntimeDir(o.backend);
-  const backend = await useBackend(o.backend);
+  const backend = await useDenoBackend(o.backend);
   if (o.resume === undefined) {
     const base = await planNewRun(o, backend);
     const model = modelOf(base.config, o.encoder);

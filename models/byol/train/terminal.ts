@@ -19,16 +19,21 @@ export interface Output {
 
 /** A writable stream as `Deno.stderr` is one. */
 export interface TextSink {
+  /** Writes some of `bytes`, returning how many. */
   writeSync(bytes: Uint8Array): number;
+  /** Whether it is a terminal (then the progress line is redrawn in place). */
   isTerminal(): boolean;
 }
 
 /** Options of {@link terminalOutput}. */
 export interface TerminalOutputOptions {
+  /** Where progress and notes go (default `Deno.stderr`). */
   readonly stderr?: TextSink;
+  /** Where the results go (default `Deno.stdout`). */
   readonly stdout?: TextSink;
   /** Milliseconds between plain progress lines when stderr is not a terminal (default 10 s). */
   readonly interval?: number;
+  /** The clock in milliseconds (default `Date.now`). */
   readonly now?: () => number;
 }
 

@@ -1,10 +1,47 @@
 /**
- * The text `deno task train --help` prints: every flag with its value, default and meaning, what
- * a run writes, and examples.
+ * The text `deno task train --help` prints: every flag with its value, default and meaning, the
+ * registered datasets, presets, encoders and optimizers, what a run writes, and examples.
  *
  * @module
  */
+import { encoders, optimizers, presets } from "../mod.ts";
+import { AUTO, datasets } from "./datasets.ts";
+import { flagLines } from "./flags.ts";
 import { FLAGS } from "./options.ts";
+
+const WIDTH = 100;
+
+/** `text` broken at spaces into lines of at most `width` characters (longer words stay whole). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  return [...lines, line];
+}
+
+/** Named entries: each name padded to one column, then its paragraphs, wrapped beside it. */
+function table(rows: readonly (readonly [string, ...string[]])[]): string[] {
+  const width = Math.max(...rows.map(([name]) => name.length)) + 2;
+  return rows.flatMap(([name, ...paragraphs]) =>
+    paragraphs.flatMap((p) => wrap(p, WIDTH - 2 - width)).map((line, i) =>
+      `  ${(i === 0 ? name : "").padEnd(width)}${line}`
+    )
+  );
+}
+
+const number = (x: number) => x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential() : String(x);
+
+const fields = (config: object) =>
+  Object.entries(config).map(([k, v]) =>
+    `${k} ${Array.isArray(v) ? v.join(",") : typeof v === "number" ? number(v) : v}`
+  ).join(", ");
 
 /**
  * The usage text of `deno task train`.
@@ -15,11 +52,6 @@ import { FLAGS } from "./options.ts";
  * ```
  */
 export function usage(): string {
-  const lines = FLAGS.flatMap((f) => [
-    `  --${f.name}${f.value === undefined ? "" : ` ${f.value}`}` +
-    (f.default === "" ? "" : `    (default: ${f.default})`),
-    `      ${f.help}`,
-  ]);
   return [
     "Usage: deno task train [flags]",
     "",
@@ -32,7 +64,45 @@ export function usage(): string {
     "  results.json, curves.svg, features.svg   the final evaluation and pictures",
     "",
     "Flags:",
-    ...lines,
+    ...flagLines(FLAGS),
+    "",
+    "Datasets (--dataset; --data DIR holds the files named):",
+    ...table([
+      ["auto", `${AUTO.first} when found or downloadable, else ${AUTO.fallback} (with a note)`],
+      ...Object.entries(datasets).map(([name, d]): [string, string, string] => [
+        name,
+        d.help,
+        `preset ${d.preset}; ${d.files === null ? "no files" : `--data: ${d.files}`}`,
+      ]),
+    ]),
+    "",
+    "Presets (--preset; --epochs, --batch-size and --lr override theirs):",
+    ...table(
+      Object.entries(presets).map(([name, p]) => [
+        name,
+        p.description,
+        `${p.encoder.arch} encoder, ${p.optimizer.kind} optimizer, batch ${p.batchSize}, ` +
+        `${p.epochs} epochs, ${p.inputShape.join("x")} images`,
+      ]),
+    ),
+    "",
+    "Encoders of the presets (config.json: preset.encoder = { arch, ...fields }):",
+    ...table(
+      Object.entries(encoders).map(([arch, e]) => [
+        arch,
+        e.help,
+        `fields (defaults): ${fields(e.defaults)}`,
+      ]),
+    ),
+    "",
+    "Optimizers of the presets (config.json: preset.optimizer = { kind, ...fields }):",
+    ...table(
+      Object.entries(optimizers).map(([kind, o]) => [
+        kind,
+        o.help,
+        `fields (defaults): ${fields(o.defaults)}`,
+      ]),
+    ),
     "",
     "Progress goes to stderr (one line redrawn in place on a terminal, else a line every 10 s",
     "and at each epoch's end); the final table goes to stdout. Ctrl-C saves a checkpoint first.",

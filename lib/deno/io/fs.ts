@@ -4,7 +4,16 @@
  * @module
  */
 
-/** Whether `path` exists (a file or a folder); other errors than "not found" are thrown. */
+/**
+ * Whether `path` exists (a file or a folder); other errors than "not found" are thrown.
+ *
+ * @example
+ * ```ts
+ * import { pathExists } from "@byol/tfjs/deno";
+ *
+ * if (!(await pathExists("runs"))) console.log("no runs yet");
+ * ```
+ */
 export async function pathExists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);

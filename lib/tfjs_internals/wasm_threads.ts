@@ -2,7 +2,7 @@
  * Running tfjs's multi-threaded wasm build (`tfjs-backend-wasm-threaded-simd.wasm`: emscripten
  * pthreads under XNNPACK's thread pool) in runtimes that look like Node.js to tfjs, such as Deno.
  *
- * tfjs-backend-wasm 4.22 never picks the threaded build when it sees `process`, and once forced
+ * tfjs-backend-wasm 4.22 (the release `version.ts` gates on) never picks the threaded build when it sees `process`, and once forced
  * to, its emscripten glue (in Node mode) starts each pthread with `worker_threads.Worker` on a
  * `blob:` URL, which Node-compatible runtimes reject, and its worker script expects CommonJS
  * (`require`, `__filename`, the bundle's own module variables). This module bridges that for the
@@ -14,15 +14,23 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { getThreadsCount, setThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
+import { tf } from "../tf.ts";
+import type * as TfjsWasm from "@tensorflow/tfjs-backend-wasm";
+import { requireSupportedTfjs } from "./version.ts";
 
-/** The most threads used: emscripten preallocates this many pthread workers while the hooks
- * below are installed, and a larger count would make it start more after they are removed. */
+/**
+ * The most threads used: emscripten preallocates this many pthread workers while the hooks
+ * below are installed, and a larger count would make it start more after they are removed.
+ *
+ * @example
+ * ```ts
+ * import { installWasmThreads, MAX_WASM_THREADS } from "@byol/tfjs/deno";
+ *
+ * const threads = Math.min(navigator.hardwareConcurrency, MAX_WASM_THREADS);
+ * await installWasmThreads({ threads });
+ * ```
+ */
 export const MAX_WASM_THREADS = 8;
-
-/** The tfjs-backend-wasm release whose Node bundle the pthread bootstrap is written against. */
-const SUPPORTED_VERSION = "4.22.0";
 
 /** Marks the worker script as already evaluated, so the glue's `importScripts` skips it. */
 const LOADED_MARKER = "byol-tfjs:threaded-glue-loaded";
@@ -98,7 +106,7 @@ export interface WasmThreadsStatus {
   readonly fallback: string | null;
 }
 
-/** Options of {@link registerThreadedWasm}. */
+/** Options of {@link installWasmThreads}. */
 export interface ThreadedWasmOptions {
   /** Threads to use (default `navigator.hardwareConcurrency`), at most {@link MAX_WASM_THREADS}. */
   readonly threads?: number;
@@ -107,6 +115,9 @@ export interface ThreadedWasmOptions {
 }
 
 type BackendFactory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
+
+/** tfjs's wasm backend package: its thread count. */
+type WasmPackage = Pick<typeof TfjsWasm, "getThreadsCount" | "setThreadsCount">;
 
 /** The parts of tfjs's engine that say whether a backend is initialised and how it is registered. */
 interface EngineRegistry {
@@ -124,13 +135,34 @@ let status: WasmThreadsStatus | null = null;
  * Re-registers tfjs's `wasm` backend so that its initialisation, however it is triggered
  * (`tf.setBackend("wasm")`, `useBackend`), starts the threaded SIMD build with `threads` threads,
  * and falls back to the single-threaded SIMD build, recording why (see {@link wasmThreadsStatus}),
- * when threads cannot start. Does nothing once the wasm backend is initialised or already
- * re-registered.
+ * when threads cannot start. It loads the backend's package (`@tensorflow/tfjs-backend-wasm`,
+ * which registers it with tfjs) if nothing has yet. Call it once, before the wasm backend starts;
+ * calling it again does nothing. Deno and Node need it for more than one thread; browsers start
+ * tfjs's threads natively (with cross-origin isolation) and only take the thread count from it.
+ *
+ * @example
+ * ```ts
+ * import { useBackend } from "@byol/tfjs";
+ * import { installWasmThreads } from "@byol/tfjs/deno";
+ *
+ * await installWasmThreads({ threads: 2 });
+ * await useBackend("wasm");
+ * ```
  */
-export function registerThreadedWasm(options: ThreadedWasmOptions = {}): void {
+export async function installWasmThreads(options: ThreadedWasmOptions = {}): Promise<void> {
+  // Loaded here rather than imported above, as lib/backend.ts explains: importing the package
+  // registers the wasm backend, which tfjs would then start for the first tensor.
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  requireSupportedTfjs("installWasmThreads", { "tfjs-backend-wasm": wasm.version_wasm });
   const engine = tf.engine() as unknown as EngineRegistry;
   const entry = engine.registryFactory.wasm;
-  if (!entry || "wasm" in engine.registry || THREADED in entry.factory) return;
+  if (!entry || THREADED in entry.factory) return;
+  if ("wasm" in engine.registry) {
+    throw new Error(
+      "installWasmThreads: the wasm backend is already initialised single-threaded; call it " +
+        "before useBackend or tf.setBackend",
+    );
+  }
   const asked = Math.floor(options.threads ?? globalThis.navigator?.hardwareConcurrency ?? 1);
   const threads = Number.isFinite(asked) ? Math.min(MAX_WASM_THREADS, Math.max(1, asked)) : 1;
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -138,9 +170,9 @@ export function registerThreadedWasm(options: ThreadedWasmOptions = {}): void {
   const factory = async (): Promise<tf.KernelBackend> => {
     const why = threads < 2
       ? "one thread wanted (navigator.hardwareConcurrency or the threads option)"
-      : unsupportedReason() ?? await tryThreaded(original, threads, timeoutMs);
+      : unsupportedReason() ?? await tryThreaded(wasm, original, threads, timeoutMs);
     if (typeof why !== "string") {
-      const used = getThreadsCount();
+      const used = wasm.getThreadsCount();
       // A browser without wasm thread support gives tfjs's single-threaded build here.
       status = {
         threads: used,
@@ -149,9 +181,9 @@ export function registerThreadedWasm(options: ThreadedWasmOptions = {}): void {
       return why;
     }
     tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-    setThreadsCount(1);
+    wasm.setThreadsCount(1);
     const backend = await original();
-    status = { threads: getThreadsCount(), fallback: why };
+    status = { threads: wasm.getThreadsCount(), fallback: why };
     return backend;
   };
   Object.defineProperty(factory, THREADED, { value: true });
@@ -159,7 +191,18 @@ export function registerThreadedWasm(options: ThreadedWasmOptions = {}): void {
   tf.registerBackend("wasm", factory, entry.priority);
 }
 
-/** How the wasm backend's threads turned out, or `null` before it is initialised. */
+/**
+ * How the wasm backend's threads turned out, or `null` before it is initialised.
+ *
+ * @example
+ * ```ts
+ * import { installWasmThreads, useDenoBackend, wasmThreadsStatus } from "@byol/tfjs/deno";
+ *
+ * await installWasmThreads();
+ * await useDenoBackend("wasm");
+ * console.log(wasmThreadsStatus()); // e.g. { threads: 2, fallback: null }
+ * ```
+ */
 export function wasmThreadsStatus(): WasmThreadsStatus | null {
   return status;
 }
@@ -168,21 +211,18 @@ export function wasmThreadsStatus(): WasmThreadsStatus | null {
 function unsupportedReason(): string | null {
   if (typeof SharedArrayBuffer === "undefined") return "no SharedArrayBuffer";
   if (!nodeLike()) return null;
-  if (version_wasm !== SUPPORTED_VERSION) {
-    return `the pthread bridge is written for tfjs-backend-wasm ${SUPPORTED_VERSION}, ` +
-      `found ${version_wasm}`;
-  }
   if (typeof globalThis.Worker !== "function") return "no Worker class to start pthreads with";
   return null;
 }
 
 /** The threaded backend from `original`, or why it could not start (its workers then stopped). */
 async function tryThreaded(
+  wasm: WasmPackage,
   original: BackendFactory,
   threads: number,
   timeoutMs: number,
 ): Promise<tf.KernelBackend | string> {
-  setThreadsCount(threads);
+  wasm.setThreadsCount(threads);
   const workers: NodeWorkerLike[] = [];
   let failed: (why: string) => void = () => {};
   const failure = new Promise<string>((resolve) => failed = resolve);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 
 /**
  * The kernel input `info` as a tensor. The engine passes tensors, which are returned as they

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { ImageDataset } from "../dataset.ts";
-import { type IdxArray, idxDataset, parseIdx } from "../idx.ts";
+import type { ImageDataset } from "../../data/dataset.ts";
+import { type IdxArray, idxDataset, parseIdx } from "../../data/idx.ts";
 import { readMaybeGzip } from "./gzip.ts";
 
 /**
@@ -12,7 +12,11 @@ import { readMaybeGzip } from "./gzip.ts";
  *
  * @example
  * ```ts
- * const labels = await readIdxFile("t10k-labels-idx1-ubyte.gz");
+ * import { readIdxFile } from "@byol/tfjs/deno";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeFile(path, new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]));
+ * const labels = await readIdxFile(path); // { dims: [3], data: [7, 8, 9] }
  * ```
  */
 export async function readIdxFile(path: string): Promise<IdxArray> {
@@ -34,6 +38,8 @@ export interface LoadIdxOptions {
  *
  * @example
  * ```ts
+ * import { loadIdx } from "@byol/tfjs/deno";
+ *
  * const test = await loadIdx({
  *   images: "t10k-images-idx3-ubyte.gz",
  *   labels: "t10k-labels-idx1-ubyte.gz",

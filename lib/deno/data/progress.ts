@@ -7,7 +7,9 @@
 
 /** Where progress is written: `Deno.stderr` or anything shaped like it. */
 export interface ProgressSink {
+  /** Whether it is a terminal, where the bar is redrawn in place. */
   isTerminal(): boolean;
+  /** Writes the bytes, returning how many were written. */
   writeSync(bytes: Uint8Array): number;
 }
 
@@ -40,8 +42,10 @@ const megabytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
  *
  * @example
  * ```ts
+ * import { createProgress } from "@byol/tfjs/deno";
+ *
  * const progress = createProgress({ label: "train-images-idx3-ubyte.gz", total: 26421880 });
- * progress.advance(chunk.length);
+ * for (let sent = 0; sent < 26421880; sent += 2 ** 20) progress.advance(2 ** 20);
  * progress.finish();
  * ```
  */

@@ -5,8 +5,14 @@
  * @module
  */
 import { join } from "node:path";
-import { checkDataset, type ImageDataset } from "../dataset.ts";
-import { convertChannels, decodeImage, type HostImage, isGray, resizeImage } from "../image.ts";
+import { checkDataset, type ImageDataset } from "../../data/dataset.ts";
+import {
+  convertChannels,
+  decodeImage,
+  type HostImage,
+  isGray,
+  resizeImage,
+} from "../../data/image.ts";
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
 
@@ -48,6 +54,8 @@ async function sortedEntries(dir: string, wantDirectories: boolean): Promise<str
  *
  * @example
  * ```ts
+ * import { loadImageFolder } from "@byol/tfjs/deno";
+ *
  * const pets = await loadImageFolder({ root: "data/pets", size: { height: 64, width: 64 } });
  * ```
  */

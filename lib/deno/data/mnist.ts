@@ -8,18 +8,18 @@
  * @module
  */
 import { join } from "node:path";
-import type { ImageDataset } from "../dataset.ts";
+import type { ImageDataset } from "../../data/dataset.ts";
 import {
   FASHION_MNIST,
   type IdxDatasetSpec,
   type IdxFileSpec,
   MNIST,
   type Split,
-} from "../idx_specs.ts";
+} from "../../data/idx_specs.ts";
 import { loadIdx } from "./idx_files.ts";
 import { downloadVerified, sha256Hex } from "./download.ts";
 import type { ProgressSink } from "./progress.ts";
-import { pathExists as exists } from "../../io/fs.ts";
+import { pathExists as exists } from "../io/fs.ts";
 
 /** Options for {@link loadIdxDataset}. */
 export interface LoadIdxDatasetOptions {
@@ -107,7 +107,11 @@ async function download(
  *
  * @example
  * ```ts
- * const train = await loadIdxDataset(FASHION_MNIST, { split: "train", dir: args.data });
+ * import { data } from "@byol/tfjs";
+ * import { loadIdxDataset } from "@byol/tfjs/deno";
+ *
+ * const dir = Deno.env.get("FASHION_MNIST_DIR"); // or a CLI's --data DIR
+ * const train = await loadIdxDataset(data.FASHION_MNIST, { split: "train", dir });
  * ```
  */
 export async function loadIdxDataset(
@@ -180,6 +184,8 @@ export async function loadIdxDataset(
  *
  * @example
  * ```ts
+ * import { loadFashionMnist } from "@byol/tfjs/deno";
+ *
  * const train = await loadFashionMnist({ split: "train" });
  * ```
  */
@@ -192,6 +198,8 @@ export function loadFashionMnist(options: LoadIdxDatasetOptions): Promise<ImageD
  *
  * @example
  * ```ts
+ * import { loadMnist } from "@byol/tfjs/deno";
+ *
  * const test = await loadMnist({ split: "test", dir: "/data/mnist" });
  * ```
  */

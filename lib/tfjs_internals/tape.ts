@@ -8,12 +8,13 @@
  * than by the whole graph. Results are the same kernels in the same order, so bitwise equal.
  *
  * This drives the runtime internals of tfjs-core 4.22's engine (`scopedRun`, `startTape`,
- * `endTape`, `state.activeTape`, `state.gradientDepth`), checked once at load: where they are
- * missing, and for higher-order gradients, {@link gradients} calls `tf.engine().gradients`.
+ * `endTape`, `state.activeTape`, `state.gradientDepth`), behind `version.ts`'s gate; for
+ * higher-order gradients {@link gradients} calls `tf.engine().gradients`.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
+import { requireSupportedTfjs } from "./version.ts";
 
 /** A node of tfjs-core 4.22's tape (`TapeNode` in its src/tape.ts). */
 interface TapeNode {
@@ -33,33 +34,10 @@ interface TapeEngine {
   tidy<T extends tf.TensorContainer>(name: string, f: () => T): T;
 }
 
-function findTapeEngine(): TapeEngine | string {
-  if (!tf.version_core.startsWith("4.")) {
-    return `tfjs-core is ${tf.version_core}, this tape code is written against 4.22`;
-  }
-  const engine = tf.engine() as unknown as Partial<Record<keyof TapeEngine, unknown>>;
-  for (const method of ["scopedRun", "startTape", "endTape", "tidy"] as const) {
-    if (typeof engine[method] !== "function") return `tf.engine().${method} is not a function`;
-  }
-  const state = engine.state as Partial<TapeEngine["state"]> | undefined;
-  // activeTape is only set by the first startTape.
-  const tape = state?.activeTape;
-  if (typeof state?.gradientDepth !== "number" || (tape != null && !Array.isArray(tape))) {
-    return "tf.engine().state lacks a numeric gradientDepth or an array activeTape";
-  }
-  return engine as unknown as TapeEngine;
-}
-
-const found = findTapeEngine();
-const tapeEngine = typeof found === "string" ? null : found;
-
-/**
- * Why {@link gradients} falls back to `tf.engine().gradients` on this tfjs, or `null` when it
- * frees tensors early.
- */
-export const tapeFallbackReason: string | null = typeof found === "string" ? found : null;
-if (tapeFallbackReason !== null) {
-  console.warn(`lib/tape.ts: using tf.engine().gradients (no early frees): ${tapeFallbackReason}`);
+/** tfjs's engine seen through {@link TapeEngine}, checked by the version gate at each use. */
+function tapeEngine(): TapeEngine {
+  requireSupportedTfjs("valueAndGrad (lib/tfjs_internals/tape.ts)");
+  return tf.engine() as unknown as TapeEngine;
 }
 
 /** A tape node on a path from `xs` to `y`, with only its inputs that depend on `xs`. */
@@ -216,8 +194,9 @@ export function gradients(
   f: () => tf.Tensor,
   xs: readonly tf.Tensor[],
 ): { readonly value: tf.Tensor; readonly grads: (tf.Tensor | undefined)[] } {
-  const engine = tapeEngine;
-  if (engine === null || engine.state.gradientDepth > 0) {
+  const engine = tapeEngine();
+  // Higher-order gradients (a gradient inside a gradient) need the tape tfjs keeps whole.
+  if (engine.state.gradientDepth > 0) {
     return tf.engine().gradients(f, [...xs], undefined, true);
   }
   const releaseTape = (spared?: ReadonlySet<tf.Tensor>) => {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { tf } from "../tf.ts";
 
 /** The methods of tfjs's wasm backend that expose its heap. */
 interface HeapMethods {

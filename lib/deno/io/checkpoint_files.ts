@@ -5,14 +5,14 @@
  * @module
  */
 import { join } from "node:path";
-import type { Leaf, Tree } from "../tree.ts";
+import type { Leaf, Tree } from "../../tree.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
 import {
   type Checkpoint,
   checkpointStep,
   decodeCheckpoint,
   encodeCheckpoint,
-} from "./checkpoint.ts";
+} from "../../io/checkpoint.ts";
 
 /** What {@link saveCheckpoint} writes, and whether it may replace an existing file. */
 export interface SaveCheckpointOptions {
@@ -32,10 +32,17 @@ export interface SaveCheckpointOptions {
  *
  * @example
  * ```ts
- * await saveCheckpoint(join("runs/byol", checkpointName(step)), {
- *   trees: { online, target, optState, step, key },
- *   metadata: { config },
+ * import { io, random, tf, tree } from "@byol/tfjs";
+ * import { saveCheckpoint } from "@byol/tfjs/deno";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const step = 120;
+ * const online = { w: tf.ones([2, 2]) };
+ * await saveCheckpoint(`${dir}/${io.checkpointName(step)}`, {
+ *   trees: { online, step, key: random.key(0) },
+ *   metadata: { config: { learningRate: 0.1 } },
  * });
+ * tree.dispose(online);
  * ```
  */
 export async function saveCheckpoint(
@@ -53,8 +60,12 @@ export async function saveCheckpoint(
  *
  * @example
  * ```ts
+ * import { tree } from "@byol/tfjs";
+ * import { loadCheckpoint } from "@byol/tfjs/deno";
+ *
  * const { trees, metadata } = await loadCheckpoint("runs/byol/step-000120.safetensors");
  * const online = trees.online;
+ * tree.dispose(trees);
  * ```
  */
 export async function loadCheckpoint(path: string): Promise<Required<Checkpoint>> {
@@ -63,7 +74,9 @@ export async function loadCheckpoint(path: string): Promise<Required<Checkpoint>
 
 /** A checkpoint file found by {@link listCheckpoints}. */
 export interface CheckpointFile {
+  /** The training step in its name. */
   readonly step: number;
+  /** Its path: the directory searched joined with its name. */
   readonly path: string;
 }
 
@@ -74,6 +87,8 @@ export interface CheckpointFile {
  *
  * @example
  * ```ts
+ * import { listCheckpoints } from "@byol/tfjs/deno";
+ *
  * for (const { step, path } of await listCheckpoints("runs/byol")) console.log(step, path);
  * ```
  */
@@ -97,8 +112,15 @@ export async function listCheckpoints(dir: string): Promise<CheckpointFile[]> {
  *
  * @example
  * ```ts
+ * import { tree } from "@byol/tfjs";
+ * import { latestCheckpoint, loadCheckpoint } from "@byol/tfjs/deno";
+ *
  * const latest = await latestCheckpoint("runs/byol");
- * if (latest) ({ trees } = await loadCheckpoint(latest.path));
+ * if (latest) {
+ *   const { trees } = await loadCheckpoint(latest.path);
+ *   console.log(`resuming from step ${latest.step}`);
+ *   tree.dispose(trees);
+ * }
  * ```
  */
 export async function latestCheckpoint(dir: string): Promise<CheckpointFile | null> {

@@ -54,7 +54,10 @@ function alreadyExists(path: string): Error {
  *
  * @example
  * ```ts
- * await writeFileAtomic("runs/a/config.json", [new TextEncoder().encode("{}")]);
+ * import { writeFileAtomic } from "@byol/tfjs/deno";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/config.json`, [new TextEncoder().encode("{}")]);
  * ```
  */
 export async function writeFileAtomic(

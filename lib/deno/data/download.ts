@@ -12,7 +12,9 @@ import { createProgress, type ProgressSink } from "./progress.ts";
  *
  * @example
  * ```ts
- * const hex = await sha256Hex(await Deno.readFile(path));
+ * import { sha256Hex } from "@byol/tfjs/deno";
+ *
+ * const hex = await sha256Hex(new TextEncoder().encode("abc")); // "ba7816bf..."
  * ```
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -22,6 +24,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /** Options for {@link downloadVerified}. */
 export interface DownloadOptions {
+  /** Where the file is fetched from. */
   readonly url: string;
   /** Where the verified file is written; its directory is created. */
   readonly dest: string;
@@ -62,7 +65,12 @@ async function readBody(
  *
  * @example
  * ```ts
- * await downloadVerified({ url, dest: "data/mnist/t10k-labels-idx1-ubyte.gz", sha256 });
+ * import { data } from "@byol/tfjs";
+ * import { downloadVerified } from "@byol/tfjs/deno";
+ *
+ * const { name, sha256 } = data.FASHION_MNIST.files.test.labels;
+ * const url = data.FASHION_MNIST.baseUrls[0] + name;
+ * await downloadVerified({ url, dest: `data/fashion-mnist/${name}`, sha256 });
  * ```
  */
 export async function downloadVerified(

@@ -4,13 +4,13 @@
  * @module
  */
 import { join } from "node:path";
-import type { ImageDataset } from "../dataset.ts";
+import type { ImageDataset } from "../../data/dataset.ts";
 import {
   CIFAR10_CLASSES,
   type CifarBatchFile,
   parseCifarBatches,
   parseCifarMeta,
-} from "../cifar.ts";
+} from "../../data/cifar.ts";
 import { readMaybeGzip } from "./gzip.ts";
 
 /** Options for {@link loadCifar10}. */
@@ -21,7 +21,16 @@ export interface LoadCifarOptions {
   readonly split: "train" | "test";
 }
 
-/** The batch file names of a CIFAR-10 split. */
+/**
+ * The batch file names of a CIFAR-10 split.
+ *
+ * @example
+ * ```ts
+ * import { cifarBatchNames } from "@byol/tfjs/deno";
+ *
+ * cifarBatchNames("test"); // ["test_batch.bin"]
+ * ```
+ */
 export function cifarBatchNames(split: "train" | "test"): string[] {
   return split === "test" ? ["test_batch.bin"] : [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 }
@@ -32,6 +41,8 @@ export function cifarBatchNames(split: "train" | "test"): string[] {
  *
  * @example
  * ```ts
+ * import { loadCifar10 } from "@byol/tfjs/deno";
+ *
  * const test = await loadCifar10({ dir: "data/cifar-10-batches-bin", split: "test" });
  * ```
  */

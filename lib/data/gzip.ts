@@ -5,7 +5,16 @@
  * @module
  */
 
-/** Whether `bytes` start with the gzip magic number `1f 8b`. */
+/**
+ * Whether `bytes` start with the gzip magic number `1f 8b`.
+ *
+ * @example
+ * ```ts
+ * import { data } from "@byol/tfjs";
+ *
+ * data.isGzip(new Uint8Array([0x1f, 0x8b, 8, 0])); // true
+ * ```
+ */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
@@ -16,7 +25,12 @@ export function isGzip(bytes: Uint8Array): boolean {
  *
  * @example
  * ```ts
- * const raw = await gunzip(await Deno.readFile(path), path);
+ * import { data } from "@byol/tfjs";
+ *
+ * const text = new TextEncoder().encode("hello");
+ * const gz = new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")));
+ * const raw = await data.gunzip(new Uint8Array(await gz.arrayBuffer()), "hello.gz");
+ * console.log(new TextDecoder().decode(raw)); // hello
  * ```
  */
 export async function gunzip(bytes: Uint8Array, source: string): Promise<Uint8Array> {
@@ -29,24 +43,4 @@ export async function gunzip(bytes: Uint8Array, source: string): Promise<Uint8Ar
       cause: err,
     });
   }
-}
-
-/**
- * Reads a file, decompressing it when it is gzip (by magic bytes). Errors name the path.
- * Consumes nothing.
- *
- * @example
- * ```ts
- * const bytes = await readMaybeGzip("data/fashion-mnist/train-labels-idx1-ubyte.gz");
- * ```
- */
-export async function readMaybeGzip(path: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (err) {
-    const why = err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message;
-    throw new Error(`${path}: ${why}`, { cause: err });
-  }
-  return isGzip(bytes) ? await gunzip(bytes, path) : bytes;
 }

@@ -1,0 +1,358 @@
+/**
+ * Schemas of JSON values: what a config field must be, checked at run time and known to the type
+ * checker. A schema turns an `unknown` (e.g. parsed `config.json`) into a typed value or reports
+ * every problem at once, each naming its path, what it found and what was expected: an fp-ts
+ * applicative validation, accumulating arrays of messages. The type of a valid value follows from
+ * its schema ({@link TypeOf}), so a registered encoder's config type is its schema's type.
+ *
+ * @module
+ */
+import { type applicative, either, readonlyArray } from "fp-ts";
+
+/**
+ * A value, or every problem found on the way to it: fp-ts's `Either<readonly string[], A>`, spelled
+ * out (the same two shapes, so fp-ts's `either` functions take and return it) so that these docs
+ * need not document fp-ts's own types.
+ */
+export type Validation<A> =
+  | { readonly _tag: "Left"; readonly left: readonly string[] }
+  | { readonly _tag: "Right"; readonly right: A };
+
+/**
+ * The applicative that accumulates problems, for `apply.sequenceS` and `readonlyArray.sequence`.
+ *
+ * @example
+ * ```ts
+ * import { apply } from "fp-ts";
+ * const both = apply.sequenceS(validationApplicative)({ a: ok(1), b: bad("b: expected 2") });
+ * ```
+ */
+export const validationApplicative: applicative.Applicative2C<either.URI, readonly string[]> =
+  either.getApplicativeValidation(readonlyArray.getSemigroup<string>());
+
+/**
+ * A valid value.
+ *
+ * @example
+ * ```ts
+ * const one: Validation<number> = ok(1);
+ * ```
+ */
+export const ok = <A>(a: A): Validation<A> => either.right(a);
+
+/**
+ * One problem.
+ *
+ * @example
+ * ```ts
+ * const none: Validation<number> = bad("--epochs: expected an integer >= 1");
+ * ```
+ */
+export const bad = (message: string): Validation<never> => either.left([message]);
+
+/**
+ * The value of `validation`, or an `Error` whose message is `context` and every problem (one per
+ * line when there are several).
+ *
+ * @example
+ * ```ts
+ * const json: unknown = JSON.parse('{ "epochs": 4 }');
+ * const { epochs } = getOrThrow(struct({ epochs: integer(1) }).validate(json, ""), "config.json");
+ * ```
+ */
+export function getOrThrow<A>(validation: Validation<A>, context: string): A {
+  if (either.isRight(validation)) return validation.right;
+  const problems = validation.left;
+  throw new Error(
+    problems.length === 1
+      ? `${context}: ${problems[0]}`
+      : `${context}: ${problems.length} problems:\n  ${problems.join("\n  ")}`,
+  );
+}
+
+/** What a value must be: a description for messages and help, and the check that makes a `T`. */
+export interface Schema<T> {
+  /** What a valid value is, e.g. `an integer >= 1`. */
+  readonly expected: string;
+  /** `value` as a `T`, or every problem, each prefixed with `path` (e.g. `preset.encoder`). */
+  readonly validate: (value: unknown, path: string) => Validation<T>;
+}
+
+/** The type of the values a schema accepts. */
+export type TypeOf<S> = S extends Schema<infer T> ? T : never;
+
+const isObject = (x: unknown): x is Readonly<Record<string, unknown>> =>
+  typeof x === "object" && x !== null && !Array.isArray(x);
+
+function shown(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? typeof value;
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const at = (path: string, key: string | number) =>
+  typeof key === "number" ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`;
+
+const problem = (path: string, text: string) => bad(path === "" ? text : `${path}: ${text}`);
+
+/**
+ * The values `test` accepts, described as `expected`.
+ *
+ * @example
+ * ```ts
+ * const evenNumber = refine("an even integer", (x): x is number => Number.isInteger(x) && (x as number) % 2 === 0);
+ * evenNumber.validate(3, "batchSize"); // left(["batchSize: expected an even integer, got 3"])
+ * ```
+ */
+export function refine<T>(expected: string, test: (value: unknown) => value is T): Schema<T> {
+  return {
+    expected,
+    validate: (value, path) =>
+      test(value) ? ok(value) : problem(path, `expected ${expected}, got ${shown(value)}`),
+  };
+}
+
+/**
+ * Any string.
+ *
+ * @example
+ * ```ts
+ * string.validate("paper", "preset.name"); // right("paper")
+ * ```
+ */
+export const string: Schema<string> = refine(
+  "a string",
+  (x): x is string => typeof x === "string",
+);
+
+/**
+ * The finite numbers `test` accepts, described as `expected`.
+ *
+ * @example
+ * ```ts
+ * const probability = finite("a number in [0, 1]", (x) => x >= 0 && x <= 1);
+ * ```
+ */
+export function finite(expected: string, test: (x: number) => boolean): Schema<number> {
+  return refine(
+    expected,
+    (x): x is number => typeof x === "number" && Number.isFinite(x) && test(x),
+  );
+}
+
+/**
+ * Integers `>= min`.
+ *
+ * @example
+ * ```ts
+ * integer(1).validate(0, "epochs"); // left(["epochs: expected an integer >= 1, got 0"])
+ * ```
+ */
+export const integer = (min: number): Schema<number> =>
+  finite(`an integer >= ${min}`, (x) => Number.isInteger(x) && x >= min);
+
+/**
+ * Numbers `> 0`.
+ *
+ * @example
+ * ```ts
+ * positive.validate(2e-3, "learningRate"); // right(0.002)
+ * ```
+ */
+export const positive: Schema<number> = finite("a number > 0", (x) => x > 0);
+
+/**
+ * Numbers `>= 0`.
+ *
+ * @example
+ * ```ts
+ * nonNegative.validate(0, "weightDecay"); // right(0)
+ * ```
+ */
+export const nonNegative: Schema<number> = finite("a number >= 0", (x) => x >= 0);
+
+/**
+ * Numbers in `[min, max]`, or `[min, max)` with `open`.
+ *
+ * @example
+ * ```ts
+ * between(0, 1, "open").validate(1, "momentum"); // left(["momentum: expected a number in [0, 1), got 1"])
+ * ```
+ */
+export function between(
+  min: number,
+  max: number,
+  end: "closed" | "open" = "closed",
+): Schema<number> {
+  return end === "open"
+    ? finite(`a number in [${min}, ${max})`, (x) => x >= min && x < max)
+    : finite(`a number in [${min}, ${max}]`, (x) => x >= min && x <= max);
+}
+
+/**
+ * One of the given strings.
+ *
+ * @example
+ * ```ts
+ * const stem = oneOf("small", "strided", "imagenet"); // Schema<"small" | "strided" | "imagenet">
+ * ```
+ */
+export function oneOf<const T extends readonly string[]>(...values: T): Schema<T[number]> {
+  return refine(
+    `one of ${values.map((v) => JSON.stringify(v)).join(", ")}`,
+    (x): x is T[number] => typeof x === "string" && values.includes(x),
+  );
+}
+
+/**
+ * `null`, or a value of `schema`.
+ *
+ * @example
+ * ```ts
+ * nullable(integer(1)).validate(null, "dataset.limit"); // right(null)
+ * ```
+ */
+export function nullable<T>(schema: Schema<T>): Schema<T | null> {
+  return {
+    expected: `${schema.expected} or null`,
+    validate: (value, path) => value === null ? ok(null) : schema.validate(value, path),
+  };
+}
+
+/**
+ * Arrays of `item` with at least `minLength` items, each checked at `path[i]`.
+ *
+ * @example
+ * ```ts
+ * array(integer(1), { minLength: 1 }).validate([32, 0], "channels");
+ * // left(["channels[1]: expected an integer >= 1, got 0"])
+ * ```
+ */
+export function array<T>(
+  item: Schema<T>,
+  { minLength = 0 }: { readonly minLength?: number } = {},
+): Schema<readonly T[]> {
+  const expected = `a list of ${minLength > 0 ? `at least ${minLength} ` : ""}items, each ` +
+    item.expected;
+  return {
+    expected,
+    validate: (value, path) =>
+      Array.isArray(value) && value.length >= minLength
+        ? readonlyArray.sequence(validationApplicative)(
+          value.map((x, i) => item.validate(x, at(path, i))),
+        )
+        : problem(path, `expected ${expected}, got ${shown(value)}`),
+  };
+}
+
+/**
+ * Arrays of exactly one value of each schema, in order.
+ *
+ * @example
+ * ```ts
+ * const imageShape = tuple(integer(1), integer(1), integer(1)); // [height, width, channels]
+ * ```
+ */
+export function tuple<const S extends readonly Schema<unknown>[]>(
+  ...items: S
+): Schema<{ readonly [I in keyof S]: TypeOf<S[I]> }> {
+  const expected = `[${items.map((s) => s.expected).join(", ")}]`;
+  return {
+    expected,
+    validate: (value, path) =>
+      Array.isArray(value) && value.length === items.length
+        ? readonlyArray.sequence(validationApplicative)(
+          items.map((s, i) => s.validate(value[i], at(path, i))),
+        ) as Validation<never>
+        : problem(path, `expected ${expected}, got ${shown(value)}`),
+  };
+}
+
+/** The fields of a {@link struct}: a schema by name. */
+export type Fields = Readonly<Record<string, Schema<unknown>>>;
+
+/** The schema of each field of a config type `C`: the {@link Fields} whose struct is a `C`. */
+export type FieldsOf<C> = { readonly [K in keyof C]-?: Schema<C[K]> };
+
+/** The value of a {@link struct} of `F`. */
+export type StructOf<F extends Fields> = { readonly [K in keyof F]: TypeOf<F[K]> };
+
+function checkFields<F extends Fields>(
+  fields: F,
+  value: Readonly<Record<string, unknown>>,
+  path: string,
+): Validation<StructOf<F>> {
+  const names = Object.keys(fields);
+  const extra = Object.keys(value).filter((k) => !Object.hasOwn(fields, k)).map((k) =>
+    problem(at(path, k), `unexpected field (expected only ${names.join(", ")})`)
+  );
+  const checked = names.map((k) =>
+    either.map((v) => [k, v] as const)(fields[k].validate(value[k], at(path, k)))
+  );
+  return either.map((entries: readonly (readonly [string, unknown])[]) =>
+    Object.fromEntries(entries) as StructOf<F>
+  )(readonlyArray.sequence(validationApplicative)([...checked, ...extra]));
+}
+
+/**
+ * Objects with exactly the given fields (a missing or an unknown field is a problem), each
+ * checked at `path.name`; the value has them in the schema's order.
+ *
+ * @example
+ * ```ts
+ * const head = struct({ hidden: integer(1), out: integer(1) });
+ * head.validate({ hidden: 0, outs: 2 }, "projector");
+ * // left(["projector.hidden: expected an integer >= 1, got 0",
+ * //       "projector.out: expected an integer >= 1, got nothing",
+ * //       "projector.outs: unexpected field (expected only hidden, out)"])
+ * ```
+ */
+export function struct<F extends Fields>(fields: F): Schema<StructOf<F>> {
+  const expected = `an object with ${Object.keys(fields).join(", ")}`;
+  return {
+    expected,
+    validate: (value, path) =>
+      isObject(value)
+        ? checkFields(fields, value, path)
+        : problem(path, `expected ${expected}, got ${shown(value)}`),
+  };
+}
+
+/** The value of a {@link tagged} union: one member's struct with its name under `Tag`. */
+export type TaggedOf<Tag extends string, M extends Readonly<Record<string, Fields>>> = {
+  [K in keyof M & string]: { readonly [T in Tag]: K } & StructOf<M[K]>;
+}[keyof M & string];
+
+/**
+ * Objects whose field `tag` names a member and whose other fields are that member's: a
+ * discriminated union. The value has the tag first, then the member's fields.
+ *
+ * @example
+ * ```ts
+ * const optimizer = tagged("kind", {
+ *   sgd: { learningRate: positive },
+ *   adamw: { learningRate: positive, weightDecay: nonNegative },
+ * });
+ * optimizer.validate({ kind: "adamw", learningRate: 2e-3, weightDecay: 0 }, "optimizer");
+ * ```
+ */
+export function tagged<Tag extends string, M extends Readonly<Record<string, Fields>>>(
+  tag: Tag,
+  members: M,
+): Schema<TaggedOf<Tag, M>> {
+  const names = Object.keys(members);
+  const expected = `an object with "${tag}" one of ${names.map((n) => `"${n}"`).join(", ")}`;
+  return {
+    expected,
+    validate: (value, path) => {
+      if (!isObject(value)) return problem(path, `expected ${expected}, got ${shown(value)}`);
+      const { [tag]: name, ...rest } = value;
+      if (typeof name !== "string" || !Object.hasOwn(members, name)) {
+        return problem(at(path, tag), `expected one of ${names.join(", ")}, got ${shown(name)}`);
+      }
+      return either.map((fields: object) => ({ [tag]: name, ...fields }) as TaggedOf<Tag, M>)(
+        checkFields(members[name], rest, path),
+      );
+    },
+  };
+}
