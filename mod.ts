@@ -11,7 +11,11 @@
  * await useBackend("auto");
  * const params = { w: random.normal(random.key(0), [3, 2]), b: tf.zeros([2]) };
  * const target = tree.zerosLike(params);
- * const next = tree.map((t, o) => tf.add(tf.mul(t, 0.99), tf.mul(o, 0.01)), target, params);
+ * const next = tree.map(
+ *   (t, o) => tf.tidy(() => tf.add(tf.mul(t, 0.99), tf.mul(o, 0.01))),
+ *   target,
+ *   params,
+ * );
  * tree.dispose(params, target, next);
  * ```
  *

@@ -10,7 +10,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type BackendName, gpuAdapter, random, runSteps, tf, tree, useBackend } from "../mod.ts";
+import { type BackendName, gpuAdapter, random, runSteps, tf, tree } from "../mod.ts";
+import { useDenoBackend } from "../deno.ts";
 import {
   byol,
   type ByolPreset,
@@ -237,7 +238,7 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
   ];
   const results: Record<string, unknown>[] = [];
   for (const backend of backends) {
-    await useBackend(backend);
+    await useDenoBackend(backend);
     for (const config of values.quick ? main.slice(0, 1) : main) {
       const flops = await stepFlops(config);
       const ours: number[] = [];
@@ -275,7 +276,7 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
 
   const sweep: Record<string, unknown>[] = [];
   if (!values.quick) {
-    await useBackend(backends[backends.length - 1]);
+    await useDenoBackend(backends[backends.length - 1]);
     for (const batchSize of [64, 128, 256, 512]) {
       const r = await timeOurs({ name: "batch sweep", preset: fashionMnist, batchSize }, 3, 1);
       sweep.push({ encoder: "preset", batchSize, msPerStep: median(r.msPerStep) });

@@ -8,8 +8,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { useBackend } from "../lib/backend.ts";
-import { builtinWasmKernel } from "../lib/kernels/register.ts";
+import { useDenoBackend } from "../deno.ts";
+import { builtinWasmKernel } from "../mod.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -109,7 +109,7 @@ export async function run(): Promise<Record<string, unknown>> {
   };
   const filterTimes: Record<string, number> = {};
   for (const [backend, reps, warmups] of [["wasm", WASM_REPS, 1], ["cpu", CPU_REPS, 0]] as const) {
-    await useBackend(backend);
+    await useDenoBackend(backend);
     const { x, filter, dy } = layerTensors(filterLayer);
     const grad = () => filterGrad(x, dy, filterLayer);
     const times = await timeEach(reps, { grad }, warmups);
@@ -117,7 +117,7 @@ export async function run(): Promise<Record<string, unknown>> {
     tf.dispose([x, filter, dy]);
   }
 
-  await useBackend("wasm");
+  await useDenoBackend("wasm");
   const layers: Record<string, unknown>[] = [];
   for (const layer of LAYERS) {
     const { x, filter, dy } = layerTensors(layer);

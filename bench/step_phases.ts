@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { advance, type Leaf, random, tf, type Tree, tree, useBackend } from "../mod.ts";
+import { advance, type Leaf, random, tf, type Tree, tree } from "../mod.ts";
+import { useDenoBackend } from "../deno.ts";
 import {
   applyOptimizer,
   byol,
@@ -35,7 +36,7 @@ export async function run(
   batchSize = fashionMnist.batchSize,
   repeats = 5,
 ): Promise<Record<string, unknown>> {
-  await useBackend("wasm");
+  await useDenoBackend("wasm");
   const tensorsBefore = tf.memory().numTensors;
   const options = fromPreset(fashionMnist, { stepsPerEpoch: 1000, batchSize });
   const model = byol(options);

@@ -21,7 +21,7 @@
  *
  * await useBackend("auto");
  * const x: tf.Tensor2D = tf.ones([2, 3]);
- * const y = tf.relu(tf.sub(x, 0.5));
+ * const y = tf.tidy(() => tf.relu(tf.sub(x, 0.5)));
  * console.log(y.shape, tf.memory().numTensors);
  * tf.dispose([x, y]);
  * ```

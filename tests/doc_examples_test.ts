@@ -11,23 +11,6 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-/**
- * Modules whose examples are not yet self-contained (issue #11, part 8, phase 2). Remove an
- * entry once its examples pass; the last test fails when an entry is no longer needed.
- */
-const PENDING: readonly string[] = [
-  "models/byol/encoders.ts",
-  "models/byol/optimizers.ts",
-  "models/byol/presets.ts",
-  "models/byol/schema.ts",
-  "models/byol/train/flags.ts",
-  "models/byol/train/main.ts",
-  "models/byol/train/progress.ts",
-  "models/byol/train/run_folder.ts",
-  "models/byol/train/terminal.ts",
-  "models/byol/train/usage.ts",
-];
-
 /** One code block of a JSDoc comment: the module, the line its fence opens on, its code. */
 interface Example {
   readonly file: string;
@@ -78,7 +61,6 @@ function standalone({ file, code }: Example): string {
 const files = ["mod.ts", "deno.ts", ...await modules("lib"), ...await modules("models")].sort();
 const all: Example[] = [];
 for (const file of files) all.push(...examples(file, await Deno.readTextFile(join(root, file))));
-const checked = all.filter((e) => !PENDING.includes(e.file));
 
 /** Type-checks the examples, each as its own module; returns the checker's report. */
 async function check(list: readonly Example[]): Promise<{ code: number; report: string }> {
@@ -109,23 +91,7 @@ async function check(list: readonly Example[]): Promise<{ code: number; report: 
 }
 
 Deno.test("doc examples: there are some, and every one type-checks on its own", async () => {
-  assert.ok(checked.length >= 50, `found ${checked.length} examples`);
-  const { code, report } = await check(checked);
+  assert.ok(all.length >= 50, `found ${all.length} examples`);
+  const { code, report } = await check(all);
   assert.equal(code, 0, report);
-});
-
-Deno.test("doc examples: every module marked pending still has a failing example", async () => {
-  // One check of them all; a syntax error stops the checker, so that module is set aside and
-  // the rest checked again.
-  const failing = new Set<string>();
-  for (;;) {
-    const { report } = await check(
-      all.filter((e) => PENDING.includes(e.file) && !failing.has(e.file)),
-    );
-    const syntax = /SyntaxError[\s\S]*?at ([\w/.]+):\d+ \(example\)/.exec(report);
-    for (const m of report.matchAll(/at ([\w/.]+):\d+ \(example\)/g)) failing.add(m[1]);
-    if (!syntax) break;
-  }
-  const done = PENDING.filter((file) => !failing.has(file));
-  assert.deepEqual(done, [], "these modules' examples all pass now: remove them from PENDING");
 });

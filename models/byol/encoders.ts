@@ -12,16 +12,8 @@
 import type { Layer } from "../../mod.ts";
 import { convNet } from "../convnet.ts";
 import { resnet18, resnet34, resnet50 } from "../resnet.ts";
-import {
-  array,
-  type FieldsOf,
-  getOrThrow,
-  integer,
-  oneOf,
-  positive,
-  type Schema,
-  tagged,
-} from "./schema.ts";
+import { registry } from "./registry.ts";
+import { array, type FieldsOf, integer, oneOf, positive, type Schema } from "./schema.ts";
 
 /** One registered encoder: what it is, its config's fields and defaults, and its builder. */
 export interface EncoderEntry<C extends object> {
@@ -114,27 +106,28 @@ export type ResNetPreset = EncoderPreset<"resnet18" | "resnet34" | "resnet50">;
 /** A plain conv-net encoder. */
 export type ConvNetPreset = EncoderPreset<"convnet">;
 
+const registered = registry<"arch", EncoderConfigs, typeof encoders>("arch", "encoder", encoders);
+
 /**
  * The schema of a preset's `encoder`, from the registered encoders' fields.
  *
  * @example
  * ```ts
+ * import { encoderPresetSchema } from "@byol/tfjs/byol";
+ *
  * encoderPresetSchema.validate({ arch: "convnet", channels: [8], strides: [2] }, "encoder");
  * // left(["encoder.poolGrid: expected an integer >= 1, got nothing"])
  * ```
  */
-export const encoderPresetSchema: Schema<EncoderPreset> = tagged(
-  "arch",
-  Object.fromEntries(Object.entries(encoders).map(([arch, entry]) => [arch, entry.fields])) as {
-    readonly [A in EncoderName]: FieldsOf<EncoderConfigs[A]>;
-  },
-);
+export const encoderPresetSchema: Schema<EncoderPreset> = registered.schema;
 
 /**
  * A preset's encoder `arch` with its registered defaults, then `overrides`.
  *
  * @example
  * ```ts
+ * import { encoderPreset } from "@byol/tfjs/byol";
+ *
  * encoderPreset("resnet50", { stem: "imagenet" }); // { arch: "resnet50", stem: "imagenet", width: 1 }
  * ```
  */
@@ -142,7 +135,7 @@ export function encoderPreset<A extends EncoderName>(
   arch: A,
   overrides: Partial<EncoderConfigs[A]> = {},
 ): EncoderPreset<A> {
-  return { arch, ...encoders[arch].defaults, ...overrides } as EncoderPreset<A>;
+  return registered.preset(arch, overrides);
 }
 
 /**
@@ -160,9 +153,5 @@ export function encoderPreset<A extends EncoderName>(
  * ```
  */
 export function encoderOf(preset: EncoderPreset): Layer {
-  const { arch, ...config } = getOrThrow(
-    encoderPresetSchema.validate(preset, "encoder"),
-    "encoderOf",
-  );
-  return (encoders[arch] as EncoderEntry<object>).build(config);
+  return registered.resolve(preset, "encoderOf", (entry, config) => entry.build(config));
 }

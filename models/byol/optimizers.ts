@@ -18,15 +18,8 @@ import {
   type Schedule,
   type Tree,
 } from "../../mod.ts";
-import {
-  between,
-  type FieldsOf,
-  getOrThrow,
-  nonNegative,
-  positive,
-  type Schema,
-  tagged,
-} from "./schema.ts";
+import { registry } from "./registry.ts";
+import { between, type FieldsOf, nonNegative, positive, type Schema } from "./schema.ts";
 
 /** One registered optimizer: what it is, its config's fields and defaults, and its builder. */
 export interface OptimizerEntry<C extends object> {
@@ -122,27 +115,32 @@ export type LarsPreset = OptimizerPreset<"lars">;
 /** AdamW; `weightDecay: 0` is plain Adam. */
 export type AdamPreset = OptimizerPreset<"adamw">;
 
+const registered = registry<"kind", OptimizerConfigs, typeof optimizers>(
+  "kind",
+  "optimizer",
+  optimizers,
+);
+
 /**
  * The schema of a preset's `optimizer`, from the registered optimizers' fields.
  *
  * @example
  * ```ts
+ * import { optimizerPresetSchema } from "@byol/tfjs/byol";
+ *
  * optimizerPresetSchema.validate({ kind: "sgd" }, "optimizer");
  * // left(['optimizer.kind: expected one of lars, adamw, got "sgd"'])
  * ```
  */
-export const optimizerPresetSchema: Schema<OptimizerPreset> = tagged(
-  "kind",
-  Object.fromEntries(Object.entries(optimizers).map(([kind, entry]) => [kind, entry.fields])) as {
-    readonly [K in OptimizerName]: FieldsOf<OptimizerConfigs[K]>;
-  },
-);
+export const optimizerPresetSchema: Schema<OptimizerPreset> = registered.schema;
 
 /**
  * A preset's optimizer `kind` with its registered defaults, then `overrides`.
  *
  * @example
  * ```ts
+ * import { optimizerPreset } from "@byol/tfjs/byol";
+ *
  * optimizerPreset("adamw", { learningRate: 2e-3 }); // { kind: "adamw", learningRate: 2e-3, weightDecay: 1e-4 }
  * ```
  */
@@ -150,12 +148,7 @@ export function optimizerPreset<K extends OptimizerName>(
   kind: K,
   overrides: Partial<OptimizerConfigs[K]> = {},
 ): OptimizerPreset<K> {
-  return { kind, ...optimizers[kind].defaults, ...overrides } as OptimizerPreset<K>;
-}
-
-function checked(preset: OptimizerPreset, fn: string): [OptimizerEntry<object>, object] {
-  const { kind, ...config } = getOrThrow(optimizerPresetSchema.validate(preset, "optimizer"), fn);
-  return [optimizers[kind] as OptimizerEntry<object>, config];
+  return registered.preset(kind, overrides);
 }
 
 /**
@@ -164,12 +157,17 @@ function checked(preset: OptimizerPreset, fn: string): [OptimizerEntry<object>, 
  *
  * @example
  * ```ts
+ * import { peakLearningRate } from "@byol/tfjs/byol";
+ *
  * peakLearningRate({ kind: "lars", baseLearningRate: 0.2, momentum: 0.9, weightDecay: 0, eta: 1e-3 }, 4096); // 3.2
  * ```
  */
 export function peakLearningRate(preset: OptimizerPreset, batchSize: number): number {
-  const [entry, config] = checked(preset, "peakLearningRate");
-  return entry.peakLearningRate(config, batchSize);
+  return registered.resolve(
+    preset,
+    "peakLearningRate",
+    (entry, config) => entry.peakLearningRate(config, batchSize),
+  );
 }
 
 /**
@@ -191,6 +189,9 @@ export function optimizerOf(
   preset: OptimizerPreset,
   learningRate: Schedule,
 ): GradientTransformation<Tree<Leaf>> {
-  const [entry, config] = checked(preset, "optimizerOf");
-  return entry.build(config, learningRate);
+  return registered.resolve(
+    preset,
+    "optimizerOf",
+    (entry, config) => entry.build(config, learningRate),
+  );
 }

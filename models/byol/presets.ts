@@ -201,6 +201,8 @@ const view = refine(
  *
  * @example
  * ```ts
+ * import { fashionMnist, presetSchema } from "@byol/tfjs/byol";
+ *
  * presetSchema.validate({ ...fashionMnist, batchSize: 0 }, "preset");
  * // left(["preset.batchSize: expected an integer >= 1, got 0"])
  * ```

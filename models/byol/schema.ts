@@ -24,7 +24,12 @@ export type Validation<A> =
  * @example
  * ```ts
  * import { apply } from "fp-ts";
- * const both = apply.sequenceS(validationApplicative)({ a: ok(1), b: bad("b: expected 2") });
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * const both = apply.sequenceS(schema.validationApplicative)({
+ *   a: schema.ok(1),
+ *   b: schema.bad("b: expected 2"),
+ * });
  * ```
  */
 export const validationApplicative: applicative.Applicative2C<either.URI, readonly string[]> =
@@ -35,7 +40,9 @@ export const validationApplicative: applicative.Applicative2C<either.URI, readon
  *
  * @example
  * ```ts
- * const one: Validation<number> = ok(1);
+ * import { schema, type Validation } from "@byol/tfjs/byol";
+ *
+ * const one: Validation<number> = schema.ok(1);
  * ```
  */
 export const ok = <A>(a: A): Validation<A> => either.right(a);
@@ -45,7 +52,9 @@ export const ok = <A>(a: A): Validation<A> => either.right(a);
  *
  * @example
  * ```ts
- * const none: Validation<number> = bad("--epochs: expected an integer >= 1");
+ * import { schema, type Validation } from "@byol/tfjs/byol";
+ *
+ * const none: Validation<number> = schema.bad("--epochs: expected an integer >= 1");
  * ```
  */
 export const bad = (message: string): Validation<never> => either.left([message]);
@@ -56,8 +65,11 @@ export const bad = (message: string): Validation<never> => either.left([message]
  *
  * @example
  * ```ts
+ * import { schema } from "@byol/tfjs/byol";
+ *
  * const json: unknown = JSON.parse('{ "epochs": 4 }');
- * const { epochs } = getOrThrow(struct({ epochs: integer(1) }).validate(json, ""), "config.json");
+ * const config = schema.struct({ epochs: schema.integer(1) });
+ * const { epochs } = schema.getOrThrow(config.validate(json, ""), "config.json");
  * ```
  */
 export function getOrThrow<A>(validation: Validation<A>, context: string): A {
@@ -100,7 +112,12 @@ const problem = (path: string, text: string) => bad(path === "" ? text : `${path
  *
  * @example
  * ```ts
- * const evenNumber = refine("an even integer", (x): x is number => Number.isInteger(x) && (x as number) % 2 === 0);
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * const evenNumber = schema.refine(
+ *   "an even integer",
+ *   (x): x is number => Number.isInteger(x) && (x as number) % 2 === 0,
+ * );
  * evenNumber.validate(3, "batchSize"); // left(["batchSize: expected an even integer, got 3"])
  * ```
  */
@@ -117,7 +134,9 @@ export function refine<T>(expected: string, test: (value: unknown) => value is T
  *
  * @example
  * ```ts
- * string.validate("paper", "preset.name"); // right("paper")
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.string.validate("paper", "preset.name"); // right("paper")
  * ```
  */
 export const string: Schema<string> = refine(
@@ -130,7 +149,9 @@ export const string: Schema<string> = refine(
  *
  * @example
  * ```ts
- * const probability = finite("a number in [0, 1]", (x) => x >= 0 && x <= 1);
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * const probability = schema.finite("a number in [0, 1]", (x) => x >= 0 && x <= 1);
  * ```
  */
 export function finite(expected: string, test: (x: number) => boolean): Schema<number> {
@@ -145,7 +166,9 @@ export function finite(expected: string, test: (x: number) => boolean): Schema<n
  *
  * @example
  * ```ts
- * integer(1).validate(0, "epochs"); // left(["epochs: expected an integer >= 1, got 0"])
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.integer(1).validate(0, "epochs"); // left(["epochs: expected an integer >= 1, got 0"])
  * ```
  */
 export const integer = (min: number): Schema<number> =>
@@ -156,7 +179,9 @@ export const integer = (min: number): Schema<number> =>
  *
  * @example
  * ```ts
- * positive.validate(2e-3, "learningRate"); // right(0.002)
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.positive.validate(2e-3, "learningRate"); // right(0.002)
  * ```
  */
 export const positive: Schema<number> = finite("a number > 0", (x) => x > 0);
@@ -166,7 +191,9 @@ export const positive: Schema<number> = finite("a number > 0", (x) => x > 0);
  *
  * @example
  * ```ts
- * nonNegative.validate(0, "weightDecay"); // right(0)
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.nonNegative.validate(0, "weightDecay"); // right(0)
  * ```
  */
 export const nonNegative: Schema<number> = finite("a number >= 0", (x) => x >= 0);
@@ -176,7 +203,10 @@ export const nonNegative: Schema<number> = finite("a number >= 0", (x) => x >= 0
  *
  * @example
  * ```ts
- * between(0, 1, "open").validate(1, "momentum"); // left(["momentum: expected a number in [0, 1), got 1"])
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.between(0, 1, "open").validate(1, "momentum");
+ * // left(["momentum: expected a number in [0, 1), got 1"])
  * ```
  */
 export function between(
@@ -194,7 +224,10 @@ export function between(
  *
  * @example
  * ```ts
- * const stem = oneOf("small", "strided", "imagenet"); // Schema<"small" | "strided" | "imagenet">
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * // Schema<"small" | "strided" | "imagenet">
+ * const stem = schema.oneOf("small", "strided", "imagenet");
  * ```
  */
 export function oneOf<const T extends readonly string[]>(...values: T): Schema<T[number]> {
@@ -209,7 +242,9 @@ export function oneOf<const T extends readonly string[]>(...values: T): Schema<T
  *
  * @example
  * ```ts
- * nullable(integer(1)).validate(null, "dataset.limit"); // right(null)
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.nullable(schema.integer(1)).validate(null, "dataset.limit"); // right(null)
  * ```
  */
 export function nullable<T>(schema: Schema<T>): Schema<T | null> {
@@ -224,7 +259,9 @@ export function nullable<T>(schema: Schema<T>): Schema<T | null> {
  *
  * @example
  * ```ts
- * array(integer(1), { minLength: 1 }).validate([32, 0], "channels");
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.array(schema.integer(1), { minLength: 1 }).validate([32, 0], "channels");
  * // left(["channels[1]: expected an integer >= 1, got 0"])
  * ```
  */
@@ -250,6 +287,9 @@ export function array<T>(
  *
  * @example
  * ```ts
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * const { integer, tuple } = schema;
  * const imageShape = tuple(integer(1), integer(1), integer(1)); // [height, width, channels]
  * ```
  */
@@ -300,7 +340,9 @@ function checkFields<F extends Fields>(
  *
  * @example
  * ```ts
- * const head = struct({ hidden: integer(1), out: integer(1) });
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * const head = schema.struct({ hidden: schema.integer(1), out: schema.integer(1) });
  * head.validate({ hidden: 0, outs: 2 }, "projector");
  * // left(["projector.hidden: expected an integer >= 1, got 0",
  * //       "projector.out: expected an integer >= 1, got nothing",
@@ -329,7 +371,10 @@ export type TaggedOf<Tag extends string, M extends Readonly<Record<string, Field
  *
  * @example
  * ```ts
- * const optimizer = tagged("kind", {
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * const { nonNegative, positive } = schema;
+ * const optimizer = schema.tagged("kind", {
  *   sgd: { learningRate: positive },
  *   adamw: { learningRate: positive, weightDecay: nonNegative },
  * });

@@ -180,7 +180,10 @@ export function parseFlags(
  *
  * @example
  * ```ts
- * console.log(flagLines([{ name: "seed", value: "N", default: "0", help: "the seed" }]).join("\n"));
+ * import { flagLines } from "./flags.ts";
+ *
+ * const seed = { name: "seed", value: "N", default: "0", help: "the seed" };
+ * console.log(flagLines([seed]).join("\n"));
  * ```
  */
 export function flagLines(flags: readonly FlagSpec[]): string[] {

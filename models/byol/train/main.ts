@@ -35,6 +35,8 @@ function failure(command: string, err: unknown): number {
  *
  * @example
  * ```ts
+ * import { trainMain } from "@byol/tfjs/train";
+ *
  * Deno.exit(await trainMain(Deno.args));
  * ```
  */
@@ -67,6 +69,8 @@ export async function trainMain(args: readonly string[]): Promise<number> {
  *
  * @example
  * ```ts
+ * import { evalMain } from "@byol/tfjs/train";
+ *
  * Deno.exit(await evalMain(Deno.args));
  * ```
  */

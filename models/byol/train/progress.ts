@@ -27,6 +27,8 @@ export interface ProgressInfo {
  *
  * @example
  * ```ts
+ * import { formatDuration } from "./progress.ts";
+ *
  * formatDuration(3725); // "1h02m"
  * ```
  */
@@ -44,6 +46,8 @@ export function formatDuration(seconds: number): string {
  *
  * @example
  * ```ts
+ * import { formatProgress } from "./progress.ts";
+ *
  * formatProgress({ step: 1, totalSteps: 8, epoch: 0, epochs: 1, imagesPerSecond: 50,
  *   loss: 3.9, tau: 0.99, lr: 2e-3, etaSeconds: 35 });
  * ```

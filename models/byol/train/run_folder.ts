@@ -27,6 +27,8 @@ const pad = (n: number) => String(n).padStart(2, "0");
  *
  * @example
  * ```ts
+ * import { runName } from "@byol/tfjs/train";
+ *
  * runName("shapes", "fashion-mnist", new Date()); // "shapes-fashion-mnist-2025..."
  * ```
  */
@@ -111,6 +113,8 @@ export async function writeConfig(dir: string, config: RunConfig): Promise<void>
  *
  * @example
  * ```ts
+ * import { readConfig } from "@byol/tfjs/train";
+ *
  * const config = await readConfig("runs/shapes-fashion-mnist-20250101-120000");
  * ```
  */

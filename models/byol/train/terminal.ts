@@ -49,6 +49,8 @@ function writeAll(sink: TextSink, text: string): void {
  *
  * @example
  * ```ts
+ * import { terminalOutput } from "@byol/tfjs/train";
+ *
  * const out = terminalOutput();
  * out.progress("step 1/8  ...");
  * out.info("saved step-000008.safetensors");

@@ -48,6 +48,8 @@ const fields = (config: object) =>
  *
  * @example
  * ```ts
+ * import { usage } from "@byol/tfjs/train";
+ *
  * console.log(usage());
  * ```
  */
