@@ -11,7 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { type BackendName, gpuAdapter, random, runSteps, tf, tree } from "../mod.ts";
-import { useDenoBackend } from "../deno.ts";
+import { ensureRuntimeDir, useDenoBackend } from "../deno.ts";
 import {
   byol,
   type ByolPreset,
@@ -217,6 +217,7 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
   });
   const pairs = Number(values.pairs);
   const steps = Number(values.steps);
+  ensureRuntimeDir("auto"); // before Deno's WebGPU is asked for an adapter
   const adapter = await gpuAdapter();
   const backends = (values.backends?.split(",") ??
     (adapter && !adapter.software ? ["webgpu", "wasm"] : ["wasm"])) as BackendName[];
