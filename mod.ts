@@ -78,7 +78,7 @@ export type { Key } from "./lib/random.ts";
  * console.log(name, reason);
  * ```
  */
-export { gpuAdapter, useBackend } from "./lib/backend.ts";
+export { BACKEND_CHOICES, gpuAdapter, useBackend } from "./lib/backend.ts";
 export type { AdapterInfo, BackendChoice, BackendInfo, BackendName } from "./lib/backend.ts";
 export { builtinWasmKernel, installWasmKernels } from "./lib/kernels/register.ts";
 

@@ -78,7 +78,17 @@ export interface AdapterInfo {
   readonly software: boolean;
 }
 
-const BACKENDS: readonly BackendChoice[] = ["auto", "webgpu", "wasm", "cpu"];
+/**
+ * Every {@link BackendChoice}, in the order a usage text lists them.
+ *
+ * @example
+ * ```ts
+ * import { BACKEND_CHOICES } from "@byol/tfjs";
+ *
+ * console.log(`--backend ${BACKEND_CHOICES.join("|")}`); // --backend auto|webgpu|wasm|cpu
+ * ```
+ */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "webgpu", "wasm", "cpu"];
 
 interface GpuAdapterLike {
   readonly info?: {
@@ -172,9 +182,9 @@ async function choose(choice: BackendChoice): Promise<BackendInfo> {
  * ```
  */
 export async function useBackend(choice: BackendChoice = "auto"): Promise<BackendInfo> {
-  if (!BACKENDS.includes(choice)) {
+  if (!BACKEND_CHOICES.includes(choice)) {
     throw new Error(
-      `useBackend: unknown backend "${choice}"; expected one of ${BACKENDS.join(", ")}`,
+      `useBackend: unknown backend "${choice}"; expected one of ${BACKEND_CHOICES.join(", ")}`,
     );
   }
   const chosen = await choose(choice);

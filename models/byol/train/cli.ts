@@ -7,20 +7,13 @@
  * @module
  */
 import { apply, either, function as fn } from "fp-ts";
-import type { BackendChoice } from "../../../mod.ts";
+import { BACKEND_CHOICES, type BackendChoice } from "../../../mod.ts";
 import { type PresetName, presets } from "../mod.ts";
 import { bad, ok, type Validation, validationApplicative } from "../schema.ts";
 import { DATASET_CHOICES, type DatasetChoice, presetFor } from "./datasets.ts";
 import { KNN_MIN_IMAGES } from "./evaluate.ts";
 import { integer, oneOf, parseFlags, path, positiveNumber, type Raw } from "./flags.ts";
-import {
-  BACKEND_CHOICES,
-  DEFAULTS,
-  FLAG,
-  FLAGS,
-  PRESET_NAMES,
-  type TrainOptions,
-} from "./options.ts";
+import { DEFAULTS, FLAG, FLAGS, PRESET_NAMES, type TrainOptions } from "./options.ts";
 import { usage } from "./usage.ts";
 
 /** What the command line asks for: the usage text, or a run. */

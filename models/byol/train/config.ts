@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { BackendInfo, ImageDataset, Layer } from "../../../mod.ts";
+import { BACKEND_CHOICES, type BackendInfo, type ImageDataset, type Layer } from "../../../mod.ts";
 import {
   type Byol,
   byol,
@@ -35,7 +35,6 @@ import {
   type RunData,
 } from "./datasets.ts";
 import { KNN_MIN_IMAGES } from "./evaluate.ts";
-import { BACKEND_CHOICES } from "./options.ts";
 
 /** The version tag of {@link RunConfig}, checked when a run is resumed or evaluated. */
 export const CONFIG_FORMAT = "byol-run/1";

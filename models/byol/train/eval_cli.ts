@@ -5,11 +5,11 @@
  * @module
  */
 import { apply, either, function as fn } from "fp-ts";
-import type { BackendChoice } from "../../../mod.ts";
+import { BACKEND_CHOICES, type BackendChoice } from "../../../mod.ts";
 import { bad, ok, type Validation, validationApplicative } from "../schema.ts";
 import { KNN } from "./evaluate.ts";
 import { flagLines, oneOf, parseFlags, path } from "./flags.ts";
-import { BACKEND_CHOICES, DEFAULTS, FLAG, type FlagSpec } from "./options.ts";
+import { DEFAULTS, FLAG, type FlagSpec } from "./options.ts";
 
 /** What `deno task eval` evaluates, and how. */
 export interface EvalOptions {

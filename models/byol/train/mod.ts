@@ -61,14 +61,7 @@ export {
   onlineEncoder,
 } from "./evaluate.ts";
 export { type LoadedTrainState, loadTrainState, saveTrainState } from "./checkpoints.ts";
-export {
-  BACKEND_CHOICES,
-  DEFAULTS,
-  FLAGS,
-  type FlagSpec,
-  PRESET_NAMES,
-  type TrainOptions,
-} from "./options.ts";
+export { DEFAULTS, FLAGS, type FlagSpec, PRESET_NAMES, type TrainOptions } from "./options.ts";
 export type {
   BaselineResults,
   EncoderKind,

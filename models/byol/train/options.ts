@@ -5,13 +5,10 @@
  *
  * @module
  */
-import type { BackendChoice } from "../../../mod.ts";
+import { BACKEND_CHOICES, type BackendChoice } from "../../../mod.ts";
 import { type PresetName, presets } from "../mod.ts";
 import { DATASET_CHOICES, type DatasetChoice } from "./datasets.ts";
 import { KNN_MIN_IMAGES } from "./evaluate.ts";
-
-/** Backends of `--backend`, as `useBackend` takes them. */
-export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "webgpu", "wasm", "cpu"];
 
 /** The presets' names, the default first. */
 export const PRESET_NAMES = Object.keys(presets) as PresetName[];
