@@ -49,8 +49,15 @@ export {
   type LoadIdxDatasetOptions,
   loadMnist,
 } from "./lib/deno/data/mnist.ts";
-export { writeFileAtomic, type WriteFileAtomicOptions } from "./lib/deno/io/atomic_file.ts";
-export { pathExists } from "./lib/deno/io/fs.ts";
+export {
+  removeTemporaryFiles,
+  writeFileAtomic,
+  type WriteFileAtomicOptions,
+} from "./lib/deno/io/atomic_file.ts";
+export { type FolderLock, lockFolder, pathExists } from "./lib/deno/io/fs.ts";
+export { readFileLimited } from "./lib/deno/io/read_file.ts";
+export type { DecodeLimits, WithLimits } from "./lib/io/limits.ts";
+export type { GunzipOptions } from "./lib/data/gzip.ts";
 export {
   type CheckpointFile,
   latestCheckpoint,

@@ -284,7 +284,7 @@ export { cosineTau, ema } from "./lib/ema.ts";
  * ```
  */
 export { runSteps } from "./lib/steps.ts";
-export type { RunStepsOptions, StepOutput, StepReport } from "./lib/steps.ts";
+export type { RunStepsOptions, StepChoice, StepOutput, StepReport } from "./lib/steps.ts";
 
 /**
  * Evaluation of frozen representations: `extractFeatures`, `pixelFeatures`, the weighted kNN
@@ -318,7 +318,9 @@ export type {
  * Checkpoints in the safetensors format as bytes (tensor names are tree paths; structure and
  * non-tensor leaves in the metadata): `encodeCheckpoint`, `decodeCheckpoint`, `checkpointName`,
  * `encodeSafetensors`, `decodeSafetensors`, ... Their files (`saveCheckpoint`, ...) are in
- * `deno.ts`.
+ * `deno.ts`. `DecodeLimits` (`DEFAULT_DECODE_LIMITS`, `decodeLimits`) are the limits every reader
+ * of this package (images, gzip, IDX, CIFAR-10, safetensors, checkpoints, downloads) checks a
+ * file's claims against before allocating; each reader takes `limits` to raise them.
  *
  * @example
  * ```ts
@@ -333,7 +335,7 @@ export type {
  * ```
  */
 export * as io from "./lib/io/mod.ts";
-export type { Checkpoint } from "./lib/io/mod.ts";
+export type { Checkpoint, DecodeLimits } from "./lib/io/mod.ts";
 
 /**
  * SVG pictures of a run: `trainingCurves`, `lineChart`, `scatterPlot`, and `pca2`.
@@ -349,3 +351,4 @@ export type { Checkpoint } from "./lib/io/mod.ts";
  * ```
  */
 export * as plot from "./lib/plot/mod.ts";
+export type { Embedding, EmbeddingMethod } from "./lib/plot/mod.ts";

@@ -25,6 +25,18 @@ export interface StepReport<S, M> {
   readonly index: number;
 }
 
+/** What {@link RunStepsOptions.choose} sees after each step, before anything is freed. */
+export interface StepChoice<S, M> {
+  /** The state before the step. */
+  readonly previous: S;
+  /** The state the step returned. */
+  readonly next: S;
+  /** The step's metrics. */
+  readonly metrics: M;
+  /** The step's position in this run, from 0. */
+  readonly index: number;
+}
+
 /** Options of {@link runSteps}. */
 export interface RunStepsOptions<S extends Tree<Leaf>, M extends Tree<Leaf>, I> {
   /** The state before the first step; consumed (see {@link runSteps}). */
@@ -39,19 +51,28 @@ export interface RunStepsOptions<S extends Tree<Leaf>, M extends Tree<Leaf>, I> 
   readonly onStep?: (report: StepReport<S, M>) => void | Promise<void>;
   /** Stops the loop after the current step once aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * Picks the state the loop goes on with after each step, before anything is freed: `next`
+   * (what happens without `choose`), or a state made from `previous` to reject the step (e.g. one
+   * whose loss is not finite). It may throw to end the loop with `previous` as the latest state.
+   * The tensors of `previous` and `next` that the chosen state does not hold are freed.
+   */
+  readonly choose?: (choice: StepChoice<S, M>) => S | Promise<S>;
 }
 
 /**
  * Runs `step` over `inputs` (or `steps` times): after each step it frees what the old state
  * does not share with the new one (`advance`), calls `onStep` with the step's metrics, then
  * disposes every tensor of the metrics. It stops when `inputs` end, after `steps` steps, or
- * after the step during which `signal` was aborted, and returns the last state.
+ * after the step during which `signal` was aborted, and returns the last state. With `choose`,
+ * each step's outcome is first checked (and possibly rejected) before the old state is freed.
  *
  * Ownership: consumes `state` (as `advance` does) and every state and metrics tree that `step`
  * returns, except the returned state; the inputs stay the caller's (a step that owns its input,
  * such as a batch, disposes it itself). When `step` or `onStep` throws, the error propagates,
  * the failed step's metrics are freed, and the latest state (the one `onStep` last saw, or
- * `state` before the first step) is left for the caller to free.
+ * `state` before the first step) is left for the caller to free; when `choose` throws, the failed
+ * step's new state is freed too.
  *
  * @example
  * ```ts
@@ -70,7 +91,7 @@ export interface RunStepsOptions<S extends Tree<Leaf>, M extends Tree<Leaf>, I> 
 export async function runSteps<S extends Tree<Leaf>, M extends Tree<Leaf>, I = undefined>(
   options: RunStepsOptions<S, M, I>,
 ): Promise<S> {
-  const { step, inputs, steps, onStep, signal } = options;
+  const { step, inputs, steps, onStep, signal, choose } = options;
   if (inputs === undefined && steps === undefined) {
     throw new TypeError("runSteps: give `inputs`, `steps` or both, else the loop never ends");
   }
@@ -83,8 +104,18 @@ export async function runSteps<S extends Tree<Leaf>, M extends Tree<Leaf>, I = u
   if (steps === 0) return state;
   for await (const input of source) {
     const out = step(state, input, index);
-    state = advance(state, out.state);
     try {
+      let next = out.state;
+      if (choose) {
+        try {
+          next = await choose({ previous: state, next, metrics: out.metrics, index });
+        } catch (err) {
+          advance(out.state, state);
+          throw err;
+        }
+        if (next !== out.state) advance(out.state, next);
+      }
+      state = advance(state, next);
       await onStep?.({ state, metrics: out.metrics, index });
     } finally {
       dispose(out.metrics);

@@ -314,3 +314,72 @@ Deno.test("a failed write leaves no partial file and keeps an existing one", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** A checkpoint file with a hand-written "tree" entry and tensors. */
+function craftedCheckpoint(
+  treeJson: string,
+  extra: Record<string, unknown> = {},
+  buffer = new Uint8Array(0),
+) {
+  const header = new TextEncoder().encode(
+    JSON.stringify({ __metadata__: { tree: treeJson }, ...extra }),
+  );
+  const out = new Uint8Array(8 + header.length + buffer.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(header.length), true);
+  out.set(header, 8);
+  out.set(buffer, 8 + header.length);
+  return out;
+}
+
+Deno.test("limits: deep nesting, inherited names and unsupported dtypes are refused with the file name", () => {
+  const before = tf.memory().numTensors;
+  const depth = 100_000;
+  const deep = craftedCheckpoint(`{"a":${'{"dict":{"a":'.repeat(depth)}null${"}}".repeat(depth)}}`);
+  assert.throws(() => decodeCheckpoint(deep, { name: "deep.safetensors" }), {
+    message:
+      /^deep.safetensors: metadata "tree" nests more than 256 levels deep, over the limit maxDepth = 256; if the file is trusted, raise it with the option limits: \{ maxDepth: N \}$/,
+  });
+  const shallow = craftedCheckpoint('{"a":{"dict":{"b":[1]}}}');
+  assert.deepEqual(decodeCheckpoint(shallow).trees, { a: { b: [1] } });
+  assert.throws(() => decodeCheckpoint(shallow, { name: "s", limits: { maxDepth: 3 } }), {
+    message: /^s: metadata "tree" nests more than 3 levels deep/,
+  });
+  for (const name of ["constructor", "__proto__", "toString"]) {
+    assert.throws(
+      () => decodeCheckpoint(craftedCheckpoint(`{"x":{"number":"${name}"}}`), { name: "n.st" }),
+      {
+        message: new RegExp(`^n.st: metadata "tree" has an unknown special number at "x"`),
+      },
+    );
+  }
+  const f8 = craftedCheckpoint('{"w":{"tensor":"w"}}', {
+    w: { dtype: "F8_E4M3", shape: [2], data_offsets: [0, 2] },
+  }, new Uint8Array(2));
+  assert.throws(() => decodeCheckpoint(f8, { name: "f8.safetensors" }), {
+    message: 'f8.safetensors: tensor "w" has dtype F8_E4M3, which has no tfjs counterpart',
+  });
+  const i64 = craftedCheckpoint('{"w":{"tensor":"w"}}', {
+    w: { dtype: "I64", shape: [1], data_offsets: [0, 8] },
+  }, new Uint8Array(8).fill(0x7f));
+  assert.throws(() => decodeCheckpoint(i64, { name: "i64.safetensors" }), {
+    message: /^i64.safetensors: tensor "w" \(I64\) holds \d+ at index 0, outside int32's range$/,
+  });
+  assert.equal(tf.memory().numTensors, before, "no tensor is left allocated");
+});
+
+Deno.test("limits: loadCheckpoint checks the file's size before reading it", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, checkpointName(1));
+  const w = tf.ones([4]);
+  try {
+    await saveCheckpoint(path, { trees: { w } });
+    await assert.rejects(loadCheckpoint(path, { limits: { maxFileBytes: 64 } }), {
+      message: new RegExp(`^${path}: file is \\d+ bytes, over the limit maxFileBytes = 64`),
+    });
+    const { trees } = await loadCheckpoint(path);
+    tree.dispose(trees);
+  } finally {
+    w.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { FASHION_MNIST, type IdxDatasetSpec } from "../lib/data/mod.ts";
 import {
   createProgress,
+  downloadVerified,
   loadFashionMnist,
   loadIdxDataset,
   type ProgressSink,
@@ -126,23 +127,20 @@ Deno.test("download: a file with the wrong SHA-256 is not kept and every place t
   tampered[20] ^= 1;
   const server = serve(new Map([["test-images", tampered], ["test-labels", testLabels]]));
   const dataRoot = join(tmp, "bad");
-  const missing = join(tmp, "missing");
   const actual = await sha256Hex(tampered);
   try {
     await assert.rejects(
       loadIdxDataset(spec, {
         split: "test",
-        dir: missing,
         dataRoot,
         baseUrls: [server.url + "nothing/", server.url],
         sink: recorder(false),
       }),
       {
         message: "Tiny (test) could not be loaded. Tried, in order:\n" +
-          `  1. directory ${missing}: directory not found\n` +
-          "  2. $TINY_IDX_DIR_FOR_TESTS: not set\n" +
-          `  3. ${join(dataRoot, "tiny")}: directory not found\n` +
-          `  4. download into ${join(dataRoot, "tiny")}: ${server.url}nothing/test-images: ` +
+          "  1. $TINY_IDX_DIR_FOR_TESTS: not set\n" +
+          `  2. ${join(dataRoot, "tiny")}: directory not found\n` +
+          `  3. download into ${join(dataRoot, "tiny")}: ${server.url}nothing/test-images: ` +
           "download failed (HTTP 404 Not Found); " +
           `${server.url}test-images: SHA-256 mismatch (expected ${spec.files.test.images.sha256}, ` +
           `got ${actual}); the download was discarded\n` +
@@ -152,13 +150,13 @@ Deno.test("download: a file with the wrong SHA-256 is not kept and every place t
       },
     );
     const kept = await Array.fromAsync(Deno.readDir(join(dataRoot, "tiny"))).catch(() => []);
-    assert.deepEqual(kept, [], "nothing (not even a .part file) is left behind");
+    assert.deepEqual(kept, [], "nothing (not a .part file, not a lock) is left behind");
   } finally {
     await server.shutdown();
   }
 });
 
-Deno.test("lookup order: explicit directory, then the environment variable, then the data root", async () => {
+Deno.test("lookup order: an explicit directory alone, else the environment variable, then the data root", async () => {
   const spec = await tinySpec();
   const put = async (dir: string, labels: Uint8Array) => {
     await Deno.mkdir(dir, { recursive: true });
@@ -180,43 +178,151 @@ Deno.test("lookup order: explicit directory, then the environment variable, then
     Deno.env.delete(spec.envVar);
     assert.deepEqual((await load()).labels, Int32Array.from([0, 0, 0]));
     await Deno.writeFile(join(cliDir, "test-labels"), idxBytes([3], Uint8Array.from([2, 9, 2])));
+    await assert.rejects(load(cliDir), {
+      message: `Tiny (test) could not be loaded from ${cliDir}: ${join(cliDir, "test-labels")}: ` +
+        "label 9 of image 1 is outside [0, 3) for 3 classes",
+    }, "an explicit directory that does not load is an error, not a switch to another");
+    Deno.env.set(spec.envVar, cliDir);
     const sink = recorder(false);
-    const fallback = await loadIdxDataset(spec, {
-      split: "test",
-      dir: cliDir,
-      dataRoot,
-      download: false,
-      sink,
-    });
-    assert.equal(fallback.source, `${join(dataRoot, "tiny")} (test)`, "a bad directory is skipped");
+    const fallback = await loadIdxDataset(spec, { split: "test", dataRoot, download: false, sink });
+    assert.equal(fallback.source, `${join(dataRoot, "tiny")} (test)`, "a bad $VAR is skipped");
     assert.equal(
       sink.text(),
-      `Tiny: skipping directory ${cliDir}: ${join(cliDir, "test-labels")}: label 9 of image 1 ` +
-        "is outside [0, 3) for 3 classes\n",
+      `Tiny: skipping $${spec.envVar}=${cliDir}: ${join(cliDir, "test-labels")}: label 9 of ` +
+        "image 1 is outside [0, 3) for 3 classes\n",
     );
     await assert.rejects(
       loadIdxDataset(spec, {
         split: "test",
-        dir: cliDir,
         dataRoot: join(tmp, "none"),
         download: false,
         sink: recorder(false),
       }),
       {
         message: "Tiny (test) could not be loaded. Tried, in order:\n" +
-          `  1. directory ${cliDir}: ${
+          `  1. $${spec.envVar}=${cliDir}: ${
             join(cliDir, "test-labels")
           }: label 9 of image 1 is outside ` +
           "[0, 3) for 3 classes\n" +
-          "  2. $TINY_IDX_DIR_FOR_TESTS: not set\n" +
-          `  3. ${join(tmp, "none", "tiny")}: directory not found\n` +
-          "  4. download: not attempted (download disabled)\n" +
+          `  2. ${join(tmp, "none", "tiny")}: directory not found\n` +
+          "  3. download: not attempted (download disabled)\n" +
           "Provide test-images and test-labels (gzip or not) in a directory passed as --data DIR " +
           `or $TINY_IDX_DIR_FOR_TESTS, or put them in ${join(tmp, "none", "tiny")}.`,
       },
     );
   } finally {
     Deno.env.delete(spec.envVar);
+  }
+});
+
+/** Serves `body` slowly or endlessly: `chunks` chunks of `size` bytes, `delayMs` apart. */
+function serveStream(
+  { chunks, size, delayMs, length }: {
+    chunks: number;
+    size: number;
+    delayMs: number;
+    length?: number;
+  },
+) {
+  let requests = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    requests++;
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent === chunks) return controller.close();
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        sent++;
+        controller.enqueue(new Uint8Array(size));
+      },
+    });
+    const headers: Record<string, string> = length === undefined
+      ? {}
+      : { "content-length": String(length) };
+    return new Response(body, { headers });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/file`,
+    requests: () => requests,
+    shutdown: () => server.shutdown(),
+  };
+}
+
+Deno.test("download: a stalled server times out and nothing is left behind", async () => {
+  const server = serveStream({ chunks: 3, size: 10, delayMs: 2000 });
+  const dest = join(tmp, "stalled", "file");
+  try {
+    await assert.rejects(
+      downloadVerified({
+        url: server.url,
+        dest,
+        sha256: "0".repeat(64),
+        sink: recorder(false),
+        timeoutMs: 300,
+      }),
+      { message: `${server.url}: download failed (timed out: no data for 300 ms)` },
+    );
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(join(tmp, "stalled"))), []);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("download: a file over maxFileBytes is refused, announced or streamed", async () => {
+  const announced = serveStream({ chunks: 4, size: 1000, delayMs: 0, length: 4000 });
+  const streamed = serveStream({ chunks: 4, size: 1000, delayMs: 0 });
+  const dest = join(tmp, "capped", "file");
+  const options = {
+    dest,
+    sha256: "0".repeat(64),
+    sink: recorder(false),
+    limits: { maxFileBytes: 2500 },
+  };
+  try {
+    await assert.rejects(downloadVerified({ url: announced.url, ...options }), {
+      message: `${announced.url}: the server announces 4000 bytes, over the limit maxFileBytes = ` +
+        "2500; if the file is trusted, raise it with the option limits: { maxFileBytes: N }",
+    });
+    await assert.rejects(downloadVerified({ url: streamed.url, ...options }), {
+      message: new RegExp(
+        `^${streamed.url}: the download passed 2500 bytes, over the limit maxFileBytes = 2500`,
+      ),
+    });
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(join(tmp, "capped"))), []);
+  } finally {
+    await announced.shutdown();
+    await streamed.shutdown();
+  }
+});
+
+Deno.test("download: two downloads of one file share it through the lock (one request)", async () => {
+  const body = new Uint8Array(3000);
+  const sha256 = await sha256Hex(body);
+  const server = serveStream({ chunks: 3, size: 1000, delayMs: 50, length: 3000 });
+  const dest = join(tmp, "shared", "file");
+  const sink = recorder(false);
+  try {
+    await Promise.all([
+      downloadVerified({ url: server.url, dest, sha256, sink }),
+      downloadVerified({ url: server.url, dest, sha256, sink }),
+    ]);
+    assert.equal(server.requests(), 1, "the second waited for the first and reused its file");
+    assert.deepEqual(await Deno.readFile(dest), body);
+    assert.match(sink.text(), new RegExp(`${dest}: waiting for another download of it`));
+    assert.deepEqual(
+      (await Array.fromAsync(Deno.readDir(join(tmp, "shared")))).map((e) => e.name),
+      ["file"],
+      "no lock and no temporary file is left",
+    );
+    // A lock left by a process that died (not refreshed) is taken over.
+    await Deno.remove(dest);
+    await Deno.writeTextFile(`${dest}.lock`, "12345\n");
+    const old = new Date(Date.now() - 600_000);
+    await Deno.utime(`${dest}.lock`, old, old);
+    await downloadVerified({ url: server.url, dest, sha256, sink, timeoutMs: 1000 });
+    assert.equal(server.requests(), 2);
+  } finally {
+    await server.shutdown();
   }
 });
 

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { encode as encodePng } from "fast-png";
 import { encode as encodeJpeg } from "jpeg-js";
-import { CIFAR10_CLASSES, decodeImage, resizeImage } from "../lib/data/mod.ts";
-import { loadCifar10, loadFashionMnist, loadIdx, loadImageFolder } from "../deno.ts";
+import { CIFAR10_CLASSES, decodeImage, gunzip, resizeImage } from "../lib/data/mod.ts";
+import { loadCifar10, loadFashionMnist, loadIdx, loadImageFolder, readIdxFile } from "../deno.ts";
+import { loadRunData } from "../models/byol/train/mod.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "data_loaders_test_" });
 addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
@@ -301,4 +302,168 @@ Deno.test("decodeImage expands palette and 1-bit PNGs to bytes", () => {
     Array.from(gray.data, (v) => v / 255),
     [1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
   );
+});
+
+/** A PNG file from its header fields and a zlib stream, with valid CRCs (fast-png cannot lie). */
+function craftedPng(width: number, height: number, idat: Uint8Array): Uint8Array {
+  const table = Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const chunk = (type: string, body: Uint8Array) => {
+    const out = new Uint8Array(12 + body.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, body.length);
+    out.set(new TextEncoder().encode(type), 4);
+    out.set(body, 8);
+    let c = 0xffffffff;
+    for (const b of out.subarray(4, 8 + body.length)) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
+    view.setUint32(8 + body.length, (c ^ 0xffffffff) >>> 0);
+    return out;
+  };
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, height);
+  ihdr.set([8, 0, 0, 0, 0], 8);
+  const parts = [
+    Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", idat),
+    chunk("IEND", new Uint8Array(0)),
+  ];
+  return new Uint8Array(parts.flatMap((p) => [...p]));
+}
+
+async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
+    .pipeThrough(new CompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+const RAISE = /if the file is trusted, raise it with the option limits: \{ maxPixels: N \}$/;
+
+Deno.test("limits: a PNG claiming 2147483647x1 pixels is refused before decoding", async () => {
+  const bomb = craftedPng(2147483647, 1, await deflate(new Uint8Array(10)));
+  assert.ok(bomb.length < 100, `${bomb.length} bytes`);
+  assert.throws(() => decodeImage(bomb, "bomb.png"), {
+    message: new RegExp(
+      "^bomb.png: PNG header claims 2147483647x1 = 2147483647 pixels, over the limit " +
+        "maxPixels = 4194304; " + RAISE.source.slice(0, -1) + "$",
+    ),
+  });
+  // A valid 3x3 image within a raised limit decodes; under a lowered one it is refused.
+  const small = craftedPng(3, 3, await deflate(new Uint8Array(12)));
+  assert.equal(decodeImage(small, "small.png", { limits: { maxPixels: 9 } }).width, 3);
+  assert.throws(() => decodeImage(small, "small.png", { limits: { maxPixels: 8 } }), {
+    message: /^small.png: PNG header claims 3x3 = 9 pixels, over the limit maxPixels = 8/,
+  });
+  assert.throws(() => decodeImage(small, "small.png", { limits: { maxPixel: 8 } as never }), {
+    message: /unknown limit "maxPixel"/,
+  });
+});
+
+Deno.test("limits: PNG data that inflates past or short of its header is refused", async () => {
+  const bomb = craftedPng(4, 4, await deflate(new Uint8Array(10_000_000)));
+  assert.throws(() => decodeImage(bomb, "idat-bomb.png"), {
+    message: /^idat-bomb.png: cannot decode PNG: image data inflates to more than the 20 bytes/,
+  });
+  const short = craftedPng(4, 4, await deflate(new Uint8Array(19)));
+  assert.throws(() => decodeImage(short, "short.png"), {
+    message: "short.png: cannot decode PNG: image data inflates to 19 bytes, the header needs 20",
+  });
+  const ok = decodeImage(craftedPng(4, 4, await deflate(new Uint8Array(20))), "ok.png");
+  assert.deepEqual([ok.width, ok.height, ok.channels], [4, 4, 1]);
+});
+
+Deno.test("limits: a JPEG's frame header is checked against maxPixels and its size", () => {
+  const jpeg = encodeJpeg({ width: 16, height: 16, data: new Uint8Array(1024).fill(99) }, 90)
+    .data as Uint8Array;
+  const claim = (width: number, height: number) => {
+    const file = Uint8Array.from(jpeg); // a copy: jpeg-js gives a Buffer, whose slice is a view
+    for (let at = 2; at + 9 < file.length;) {
+      if (file[at + 1] === 0xc0) {
+        file.set([height >> 8, height & 0xff, width >> 8, width & 0xff], at + 5);
+        return file;
+      }
+      at += 2 + ((file[at + 2] << 8) | file[at + 3]);
+    }
+    throw new Error("no SOF0 marker");
+  };
+  assert.throws(() => decodeImage(claim(65535, 65535), "huge.jpg"), {
+    message: /^huge.jpg: JPEG header claims 65535x65535 = 4294836225 pixels, over the limit/,
+  });
+  assert.throws(() => decodeImage(claim(2048, 2048), "short.jpg"), {
+    message: /^short.jpg: cannot decode JPEG: a 2048x2048 image needs at least 8192 bytes/,
+  });
+  assert.equal(decodeImage(jpeg, "ok.jpg").width, 16);
+});
+
+Deno.test("limits: gzip output is bounded as it inflates; IDX headers are checked first", async () => {
+  const zeros = await gzip(new Uint8Array(5_000_000));
+  await assert.rejects(gunzip(zeros, "zeros.gz", { limits: { maxDecompressedBytes: 1_000_000 } }), {
+    message: "zeros.gz: gzip stream inflates to more than 1000000 bytes, over the limit " +
+      "maxDecompressedBytes = 1000000; if the file is trusted, raise it with the option " +
+      "limits: { maxDecompressedBytes: N }",
+  });
+  assert.equal((await gunzip(zeros, "zeros.gz")).length, 5_000_000);
+  const dir = join(tmp, "limits");
+  // Zeros: a bad magic number, seen in the first kilobyte rather than after inflating it all.
+  const bomb = await write(dir, "bomb-idx1-ubyte.gz", zeros);
+  await assert.rejects(readIdxFile(bomb), { message: new RegExp(`^${bomb}: bad IDX magic`) });
+  const header = idxBytes([10, 28, 28], new Uint8Array(0));
+  const trailing = new Uint8Array(header.length + 100_000);
+  trailing.set(header);
+  const long = await write(dir, "long-idx3-ubyte.gz", await gzip(trailing));
+  await assert.rejects(readIdxFile(long), {
+    message: `${long}: inflates to more than the 7856 bytes its header claims (trailing data, ` +
+      "or not the format expected)",
+  });
+  const claims = await write(dir, "claims-idx3-ubyte.gz", await gzip(header));
+  await assert.rejects(readIdxFile(claims, { limits: { maxDecompressedBytes: 1000 } }), {
+    message: new RegExp(
+      `^${claims}: IDX header claims \\[10, 28, 28\\], 7856 bytes once inflated, over the ` +
+        "limit maxDecompressedBytes = 1000",
+    ),
+  });
+  const zero = await write(dir, "zero-idx3-ubyte", idxBytes([2, 0, 28], new Uint8Array(0)));
+  await assert.rejects(readIdxFile(zero), {
+    message: `${zero}: IDX header gives dimension 1 of [2, 0, 28] size 0; every dimension ` +
+      "must be at least 1",
+  });
+  const big = await write(dir, "big-labels", idxBytes([5], labelBytes));
+  await assert.rejects(readIdxFile(big, { limits: { maxFileBytes: 12 } }), {
+    message: new RegExp(`^${big}: file is 13 bytes, over the limit maxFileBytes = 12`),
+  });
+});
+
+Deno.test("limits: the image folder checks files, images and the resize target", async () => {
+  const root = join(tmp, "limits-folder");
+  await write(join(root, "a"), "x.png", craftedPng(3, 2, await deflate(new Uint8Array(8))));
+  assert.deepEqual((await loadImageFolder({ root })).shape, [1, 2, 3, 1]);
+  await assert.rejects(loadImageFolder({ root, limits: { maxPixels: 5 } }), {
+    message: new RegExp(`^${join(root, "a", "x.png")}: PNG header claims 3x2 = 6 pixels`),
+  });
+  await assert.rejects(loadImageFolder({ root, limits: { maxFileBytes: 10 } }), {
+    message: new RegExp(`^${join(root, "a", "x.png")}: file is \\d+ bytes, over the limit`),
+  });
+  await assert.rejects(loadImageFolder({ root, size: { height: 50_000, width: 50_000 } }), {
+    message: new RegExp(`^${root}: size 50000x50000 is 2500000000 pixels, over the limit`),
+  });
+});
+
+Deno.test("--data: a folder that does not load is an error naming it, never a fallback", async () => {
+  const empty = join(tmp, "empty-data");
+  await Deno.mkdir(empty, { recursive: true });
+  const say = (text: string) => assert.fail(`no fallback note expected: ${text}`);
+  for (const dataset of ["auto", "fashion-mnist", "cifar10"] as const) {
+    await assert.rejects(loadRunData({ dataset, dir: empty, say }), {
+      message: new RegExp(
+        `^--data ${empty}: (fashion-mnist|cifar10) could not be loaded from it: `,
+      ),
+    });
+  }
+  await assert.rejects(loadRunData({ dataset: "shapes", dir: empty, say }), {
+    message: `--data ${empty}: shapes is built in and reads no files; drop --data`,
+  });
 });

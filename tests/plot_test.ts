@@ -2,7 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { niceScale } from "../lib/plot/axes.ts";
 import { lineChart, trainingCurves } from "../lib/plot/line_chart.ts";
+import { embedding2d } from "../lib/plot/embedding.ts";
 import { pca2 } from "../lib/plot/pca.ts";
+import { smooth, smoothingWeight } from "../lib/plot/smooth.ts";
 import { scatterPlot } from "../lib/plot/scatter.ts";
 import { key, normalArray } from "../lib/random.ts";
 
@@ -213,5 +215,89 @@ Deno.test("line charts with one point or none still render", () => {
       message:
         'lineChart: series "s" in panel 0 has 2 steps but 1 values; expected one value per step',
     },
+  );
+});
+
+Deno.test("smooth is a debiased moving average that skips missing values", () => {
+  assert.deepEqual(smooth([4, 2, NaN, 2], 0.5).map((v) => +v.toFixed(4)), [4, 2.6667, NaN, 2.2857]);
+  assert.deepEqual(smooth([3, 1], 0), [3, 1]);
+  assert.deepEqual(smooth([5, 5, 5], 0.9).map((v) => +v.toFixed(9)), [5, 5, 5]);
+  assert.throws(() => smooth([1], 1), { message: "smooth: weight must be in [0, 1), got 1" });
+  assert.deepEqual([smoothingWeight(5), smoothingWeight(200), smoothingWeight(4000)], [
+    0,
+    0.9,
+    0.98,
+  ]);
+});
+
+Deno.test("embedding2d: UMAP is deterministic from its key, PCA for few points", async () => {
+  const n = 60;
+  const d = 6;
+  const noise = normalArray(key(4), n * d);
+  const features = new Float32Array(n * d);
+  const labels = Array.from({ length: n }, (_, i) => i % 3);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) features[i * d + j] = (j === labels[i] ? 5 : 0) + noise[i * d + j];
+  }
+  const options = { features, columns: d, labels, classNames: ["a", "b", "c"], step: 7 };
+  const first = await embedding2d({ ...options, key: key(1), umapEpochs: 50 });
+  const again = await embedding2d({ ...options, key: key(1), umapEpochs: 50 });
+  const other = await embedding2d({ ...options, key: key(2), umapEpochs: 50 });
+  assert.equal(first.method, "umap");
+  assert.equal(first.points.length, 2 * n);
+  assert.ok(first.points.every(Number.isFinite));
+  assert.deepEqual(again, first);
+  assert.notDeepEqual(other.points, first.points);
+  assert.deepEqual([first.step, first.labels, first.classNames], [7, labels, ["a", "b", "c"]]);
+
+  const few = await embedding2d({ ...options, key: key(1), maxPoints: 20 });
+  assert.equal(few.method, "pca");
+  assert.equal(few.points.length, 40);
+  const pca = await embedding2d({ ...options, key: key(1), method: "pca" });
+  const direct = await pca2(features, { columns: d });
+  assert.deepEqual(pca.points, Array.from(direct, (v) => Math.round(v * 1e4) / 1e4));
+  await assert.rejects(embedding2d({ ...options, key: key(1), maxPoints: 10, method: "umap" }), {
+    message: "embedding2d: UMAP needs more than 15 points, got 10",
+  });
+  await assert.rejects(embedding2d({ ...options, labels: [0], key: key(1) }), {
+    message: "embedding2d: 60 feature rows but 1 labels",
+  });
+});
+
+Deno.test("lineChart: faint series under the others, a right axis, a legend as wide as its names", () => {
+  const steps = [0, 1, 2, 3];
+  const svg = lineChart({
+    title: "two axes",
+    panels: [{
+      yLabel: "learning rate",
+      series: [
+        { name: "raw", steps, values: [1, 3, 2, 4], faint: true, color: "#123456" },
+        { name: "a rather long smoothed series name", steps, values: [1, 2, 2, 3] },
+      ],
+      right: { yLabel: "tau", series: [{ name: "tau", steps, values: [0.99, 0.995, 0.998, 1] }] },
+    }],
+  });
+  assertWellFormed(svg);
+  const series = [...svg.matchAll(/<g class="series" data-name="([^"]+)">/g)].map((m) => m[1]);
+  assert.deepEqual(series, ["raw", "a rather long smoothed series name", "tau"], "faint first");
+  assert.match(
+    svg,
+    /data-name="raw"><path [^>]*stroke="#123456" stroke-width="1" stroke-opacity="0.3"/,
+  );
+  assert.ok(svg.includes(">tau</text>") && svg.includes(">0.995</text>"), "the right axis");
+  const plain = lineChart({
+    title: "t",
+    panels: [{ yLabel: "y", series: [{ name: "s", steps, values: steps }] }],
+  });
+  const frameWidth = (s: string) => Number(/<rect x="72" y="40" width="([\d.]+)"/.exec(s)![1]);
+  assert.ok(frameWidth(svg) < frameWidth(plain) - 100, "room for the long name and the right axis");
+  assert.throws(
+    () =>
+      lineChart({
+        title: "t",
+        width: 300,
+        panels: [{ yLabel: "y", series: [{ name: "x".repeat(40), steps, values: steps }] }],
+      }),
+    /lineChart: width 300 leaves -?\d+ px for the plot/,
   );
 });

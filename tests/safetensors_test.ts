@@ -246,3 +246,27 @@ Deno.test("saving a disposed or string tensor fails with its name", async () => 
   });
   s.dispose();
 });
+
+Deno.test("limits: the header's size and nesting are checked before it is decoded", () => {
+  const header = '{"__metadata__":{"a":"b"}}';
+  assert.throws(
+    () => decodeSafetensors(fileFrom(header), { name: "m.st", limits: { maxHeaderBytes: 16 } }),
+    {
+      message: new RegExp(
+        "^m.st: header length is 32 bytes, over the limit maxHeaderBytes = 16; if the file is " +
+          "trusted, raise it with the option limits: \\{ maxHeaderBytes: N \\}$",
+      ),
+    },
+  );
+  assert.deepEqual(decodeSafetensors(fileFrom(header), { name: "m.st" }).metadata, { a: "b" });
+  const deep = `{"w":{"dtype":${"[".repeat(100_000)}${"]".repeat(100_000)}}}`;
+  assert.throws(() => decodeSafetensors(fileFrom(deep), { name: "deep.st" }), {
+    message: /^deep.st: the header nests more than 256 levels deep, over the limit maxDepth = 256/,
+  });
+  assert.throws(
+    () => decodeSafetensors(fileFrom('{"a":[[1]]}'), { name: "d.st", limits: { maxDepth: 2 } }),
+    {
+      message: /^d.st: the header nests more than 2 levels deep/,
+    },
+  );
+});

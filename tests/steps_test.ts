@@ -115,3 +115,40 @@ Deno.test("runSteps: a failing callback still frees its metrics; bad options are
     },
   );
 });
+
+Deno.test("runSteps: choose rejects a step (keeping the old state) or ends the loop, leaking nothing", async () => {
+  const baseline = tf.memory().numTensors;
+  // Inputs of 2 are "bad": the step is skipped, keeping w but counting the step.
+  const final = await runSteps({
+    state: initial(),
+    step,
+    inputs: [1, 2, 1],
+    choose: ({ previous, next, index }) =>
+      index === 1 ? { ...previous, step: previous.step + 1 } : next,
+  });
+  assert.deepEqual(await final.w.data(), new Float32Array([3, -3])); // 4 - 0.5 - 0.5
+  assert.equal(final.step, 3);
+  tree.dispose(final);
+  assert.equal(tf.memory().numTensors, baseline, "the rejected state was freed");
+
+  let latest: State | null = null;
+  await assert.rejects(
+    runSteps({
+      state: initial(),
+      step,
+      inputs: [1, 2, 1],
+      onStep: ({ state }) => {
+        latest = state;
+      },
+      choose: ({ next, index }) => {
+        if (index === 1) throw new Error("loss is NaN");
+        return next;
+      },
+    }),
+    { message: "loss is NaN" },
+  );
+  assert.equal(latest!.step, 1, "the state before the failed step is the latest");
+  assert.deepEqual(await latest!.w.data(), new Float32Array([3.5, -2.5]));
+  tree.dispose(latest!);
+  assert.equal(tf.memory().numTensors, baseline, "the failed step's state and metrics were freed");
+});

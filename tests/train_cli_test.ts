@@ -64,6 +64,9 @@ Deno.test("train CLI: no arguments gives the defaults", () => {
     evalEvery: 1,
     resume: undefined,
     limit: undefined,
+    checkpointEvery: undefined,
+    onNonfinite: undefined,
+    dashboard: undefined,
   });
   assert.equal(DEFAULTS.out, "runs");
 });
@@ -91,6 +94,11 @@ Deno.test("train CLI: every flag is parsed, in both --flag value and --flag=valu
       "0",
       "--limit",
       "2048",
+      "--checkpoint-every",
+      "500",
+      "--on-nonfinite=skip",
+      "--dashboard",
+      "0",
     ]),
     {
       dataset: "cifar10",
@@ -105,8 +113,15 @@ Deno.test("train CLI: every flag is parsed, in both --flag value and --flag=valu
       evalEvery: 0,
       resume: undefined,
       limit: 2048,
+      checkpointEvery: { unit: "steps", every: 500 },
+      onNonfinite: "skip",
+      dashboard: 0,
     },
   );
+  assert.deepEqual(options(["--checkpoint-every", "10m"]).checkpointEvery, {
+    unit: "minutes",
+    every: 10,
+  });
   assert.equal(options(["--resume", "runs/a", "--backend", "wasm"]).resume, "runs/a");
 });
 
@@ -128,6 +143,10 @@ Deno.test("train CLI: several bad values are all reported, each naming flag, val
     "x",
     "--limit",
     "",
+    "--checkpoint-every",
+    "5s",
+    "--on-nonfinite",
+    "ignore",
   ]));
   const expected = [
     new RegExp(`--dataset "imagenet": expected one of ${DATASET_CHOICES.join(", ")}`),
@@ -138,6 +157,8 @@ Deno.test("train CLI: several bad values are all reported, each naming flag, val
     /--seed "-1": expected an integer >= 0/,
     /--eval-every "x": expected an integer >= 0/,
     /--limit "": expected an integer >= 200 \(the kNN evaluation uses 200 neighbours\)/,
+    /--checkpoint-every "5s": expected a whole number of steps >= 1 .* or of minutes followed by m/,
+    /--on-nonfinite "ignore": expected one of stop, skip/,
   ];
   assert.equal(found.length, expected.length, found.join("\n"));
   for (const re of expected) {
@@ -218,7 +239,14 @@ Deno.test("eval CLI: one path, known flags", () => {
     backend: "wasm",
     data: undefined,
     baselines: true,
+    write: false,
   });
+  const write = parseEvalArgs(["runs/a", "--write"]);
+  assert.ok(either.isRight(write));
+  assert.deepEqual(
+    (write.right as Extract<EvalCommand, { kind: "eval" }>).options,
+    { path: "runs/a", backend: "auto", data: undefined, baselines: true, write: true },
+  );
   assert.match(problems(parseEvalArgs([]))[0], /expected a run folder or checkpoint file/);
   const found = problems(parseEvalArgs(["a", "b", "--backend", "gpu", "--nope"]));
   assert.equal(found.length, 3, found.join("\n"));
@@ -389,10 +417,17 @@ async function readmeRunConfig(): Promise<Record<string, unknown>> {
   return JSON.parse(await Deno.readTextFile(new URL(`../${README_RUN}`, import.meta.url)));
 }
 
-Deno.test("checkConfig: a byol-run/1 config.json of an earlier run still loads, unchanged", async () => {
+Deno.test("checkConfig: a byol-run/1 config.json of an earlier run loads as byol-run/2", async () => {
   const json = await readmeRunConfig();
+  assert.equal(json.format, "byol-run/1");
   const config: RunConfig = checkConfig(json, README_RUN);
-  assert.deepEqual(config, json);
+  // Upgraded as that run behaved: checkpoints at epoch ends only, stop on a non-finite loss.
+  assert.deepEqual(config, {
+    ...json,
+    format: "byol-run/2",
+    checkpointEvery: { unit: "steps", every: json.stepsPerEpoch },
+    onNonfinite: "stop",
+  });
   assert.equal(config.preset.encoder.arch, "convnet");
   // Its model builds (the run's preset, not today's), e.g. for deno task eval.
   const model = modelOf(config);
@@ -440,6 +475,6 @@ Deno.test("checkConfig: every problem at once, each with its path and what is ex
   for (const re of expected) assert.match(message, re);
   assert.throws(
     () => checkConfig({ ...json, format: "byol-run/0" }, "c.json"),
-    /c\.json: format is "byol-run\/0", expected "byol-run\/1"/,
+    /c\.json: format is "byol-run\/0", expected "byol-run\/2"/,
   );
 });

@@ -27,6 +27,11 @@ export interface EpochOptions {
   readonly dropRemainder?: boolean;
   /** Visit examples in a random order drawn from the key (default true). */
   readonly shuffle?: boolean;
+  /**
+   * The first batch to yield (default 0): the earlier batches of the same order are skipped
+   * without being gathered or uploaded, e.g. to resume an epoch where it stopped.
+   */
+  readonly start?: number;
 }
 
 /**
@@ -72,7 +77,8 @@ function disposeBatch(batch: Batch): void {
 
 /**
  * One epoch of batches over `dataset`, in an order drawn from `key` (a different key gives a
- * different order; without `dropRemainder` every example appears exactly once).
+ * different order; without `dropRemainder` every example appears exactly once). With `start`, the
+ * epoch begins at that batch of the same order.
  *
  * Prefetch: JavaScript has one thread, so "prefetch" here means the host gather and upload of
  * batch i+1 are queued as a task *before* batch i is handed out. That task runs as soon as the
@@ -108,7 +114,7 @@ export async function* epochBatches(
   dataset: ImageDataset,
   options: EpochOptions,
 ): AsyncGenerator<Batch, void, undefined> {
-  const { batchSize, dropRemainder = false, shuffle = true } = options;
+  const { batchSize, dropRemainder = false, shuffle = true, start = 0 } = options;
   const n = dataset.shape[0];
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`epochBatches: batchSize must be a positive integer, got ${batchSize}`);
@@ -123,6 +129,11 @@ export async function* epochBatches(
     ? random.permutationArray(key, n)
     : Int32Array.from({ length: n }, (_, i) => i);
   const count = batchesPerEpoch(n, { batchSize, dropRemainder });
+  if (!Number.isInteger(start) || start < 0 || start > count) {
+    throw new RangeError(
+      `epochBatches: start must be an integer in [0, ${count}] (the epoch's batches), got ${start}`,
+    );
+  }
   const prepare = (b: number) =>
     new Promise<Batch>((resolve, reject) => {
       setTimeout(() => {
@@ -133,9 +144,9 @@ export async function* epochBatches(
         }
       }, 0);
     });
-  let ahead: Promise<Batch> | null = count > 0 ? prepare(0) : null;
+  let ahead: Promise<Batch> | null = start < count ? prepare(start) : null;
   try {
-    for (let b = 0; b < count; b++) {
+    for (let b = start; b < count; b++) {
       const batch: Batch = await ahead!;
       ahead = b + 1 < count ? prepare(b + 1) : null;
       yield batch;

@@ -7,6 +7,7 @@
  * @module
  */
 import { checkDataset, type ImageDataset } from "./dataset.ts";
+import { decodeLimits, limitError, type WithLimits } from "../io/limits.ts";
 
 /** An IDX array of unsigned bytes. */
 export interface IdxArray {
@@ -25,27 +26,43 @@ const TYPE_NAMES: Readonly<Record<number, string>> = {
   0x0e: "float64",
 };
 
+/** What an IDX header says: the dimensions and where the data starts. */
+export interface IdxHeader {
+  /** The sizes of its dimensions, each at least 1. */
+  readonly dims: readonly number[];
+  /** Bytes of the header: `4 + 4 * rank`. */
+  readonly headerBytes: number;
+  /** Bytes of data the dimensions claim: their product. */
+  readonly dataBytes: number;
+}
+
 /**
- * Parses an IDX file held in `bytes` (already decompressed); `source` names it in errors. The
- * returned data is a view into `bytes`. Consumes nothing.
+ * Reads and checks the header at the start of an IDX file (`bytes` may be just its first bytes):
+ * the magic number, the data type, the dimensions (none may be 0) and the data size they claim
+ * against `limits.maxFileBytes`, so a file is refused before its data is inflated or read.
+ * `source` names it in errors. Consumes nothing.
  *
  * @example
  * ```ts
  * import { data } from "@byol/tfjs";
  *
- * // Magic 00 00 08 01 (unsigned bytes, one dimension), size 3, then the data.
- * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]);
- * const { dims, data: values } = data.parseIdx(bytes, "labels-idx1-ubyte"); // [3], [7, 8, 9]
+ * const head = new Uint8Array([0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0, 28, 0, 0, 0, 28]);
+ * const { dims, dataBytes } = data.readIdxHeader(head, "train-images-idx3-ubyte");
+ * console.log(dims, dataBytes); // [60000, 28, 28] 47040000
  * ```
  */
-export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
+export function readIdxHeader(
+  bytes: Uint8Array,
+  source: string,
+  { limits }: WithLimits = {},
+): IdxHeader {
   if (bytes.length < 4) {
     throw new Error(`${source}: ${bytes.length} bytes is too short for an IDX header`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const type = bytes[2];
   const rank = bytes[3];
-  if (bytes[0] !== 0 || bytes[1] !== 0 || !(type in TYPE_NAMES) || rank === 0) {
+  if (bytes[0] !== 0 || bytes[1] !== 0 || !Object.hasOwn(TYPE_NAMES, type) || rank === 0) {
     const magic = view.getUint32(0).toString(16).padStart(8, "0");
     throw new Error(
       `${source}: bad IDX magic number 0x${magic}; expected 0x000008NN ` +
@@ -66,7 +83,46 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
     );
   }
   const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i));
-  const expected = dims.reduce((a, b) => a * b, 1);
+  const zero = dims.indexOf(0);
+  if (zero >= 0) {
+    throw new Error(
+      `${source}: IDX header gives dimension ${zero} of [${dims.join(", ")}] size 0; every ` +
+        "dimension must be at least 1",
+    );
+  }
+  const dataBytes = dims.reduce((a, b) => a * b, 1);
+  const { maxFileBytes } = decodeLimits(limits);
+  if (dataBytes > maxFileBytes) {
+    throw limitError(
+      source,
+      `IDX header claims [${dims.join(", ")}] = ${dataBytes} data bytes`,
+      "maxFileBytes",
+      maxFileBytes,
+    );
+  }
+  return { dims, headerBytes, dataBytes };
+}
+
+/**
+ * Parses an IDX file held in `bytes` (already decompressed); `source` names it in errors. The
+ * header is checked by {@link readIdxHeader} (with `options.limits`), and the data must have exactly the
+ * size it claims. The returned data is a view into `bytes`. Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { data } from "@byol/tfjs";
+ *
+ * // Magic 00 00 08 01 (unsigned bytes, one dimension), size 3, then the data.
+ * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]);
+ * const { dims, data: values } = data.parseIdx(bytes, "labels-idx1-ubyte"); // [3], [7, 8, 9]
+ * ```
+ */
+export function parseIdx(
+  bytes: Uint8Array,
+  source: string,
+  options: WithLimits = {},
+): IdxArray {
+  const { dims, headerBytes, dataBytes: expected } = readIdxHeader(bytes, source, options);
   const actual = bytes.length - headerBytes;
   if (actual !== expected) {
     throw new Error(

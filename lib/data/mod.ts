@@ -13,7 +13,14 @@
  * @module
  */
 export { checkDataset, type ImageDataset, type NHWC, selectExamples } from "./dataset.ts";
-export { type IdxArray, idxDataset, type IdxDatasetOptions, parseIdx } from "./idx.ts";
+export {
+  type IdxArray,
+  idxDataset,
+  type IdxDatasetOptions,
+  type IdxHeader,
+  parseIdx,
+  readIdxHeader,
+} from "./idx.ts";
 export {
   CIFAR10_CLASSES,
   type CifarBatchFile,
@@ -32,4 +39,4 @@ export { SHAPE_CLASSES, shapes, type ShapesOptions } from "./shapes.ts";
 export { type Batch, batchesPerEpoch, epochBatches, type EpochOptions } from "./batches.ts";
 export * from "./augment.ts";
 
-export { gunzip, isGzip } from "./gzip.ts";
+export { gunzip, type GunzipOptions, GZIP_HEADER_BYTES, isGzip } from "./gzip.ts";

@@ -16,6 +16,7 @@ import { dispose, fromJson, type Leaf, toJson, type Tree, type TreeJson } from "
 import { encodeSafetensorsParts, type StoredTensor } from "./safetensors.ts";
 import { decodeSafetensors } from "./safetensors_decode.ts";
 import { storedFromTensor, tensorFromStored } from "./tensor_bytes.ts";
+import { checkDepth, decodeLimits, type WithLimits } from "./limits.ts";
 
 /**
  * A checkpoint: named trees and JSON-compatible metadata (e.g. the run's config).
@@ -98,7 +99,7 @@ export async function encodeCheckpoint(checkpoint: Checkpoint): Promise<Uint8Arr
  * const options: io.DecodeCheckpointOptions = { name: "step-000120.safetensors" };
  * ```
  */
-export interface DecodeCheckpointOptions {
+export interface DecodeCheckpointOptions extends WithLimits {
   /** The file's name, for error messages. */
   readonly name?: string;
 }
@@ -106,7 +107,8 @@ export interface DecodeCheckpointOptions {
 /**
  * Decodes a checkpoint written by {@link encodeCheckpoint}, making its tensors on the current
  * backend, bit-exactly. Validates the safetensors layout, the stored structure, and that the
- * structure and the tensors match one to one; errors name the file, the path and the problem.
+ * structure and the tensors match one to one; the header and the metadata are checked against
+ * `limits` (`maxHeaderBytes`, `maxDepth`) first. Errors name the file, the path and the problem.
  * Consumes nothing; on an error no tensor is left allocated.
  *
  * @example
@@ -122,18 +124,21 @@ export interface DecodeCheckpointOptions {
  */
 export function decodeCheckpoint(
   bytes: Uint8Array,
-  { name = "checkpoint" }: DecodeCheckpointOptions = {},
+  { name = "checkpoint", limits }: DecodeCheckpointOptions = {},
 ): Required<Checkpoint> {
-  const { tensors, metadata: raw } = decodeSafetensors(bytes, { name });
+  const { maxDepth } = decodeLimits(limits);
+  const { tensors, metadata: raw } = decodeSafetensors(bytes, { name, limits });
   const fail = (problem: string): never => {
     throw new Error(`${name}: ${problem}`);
   };
   const parse = (key: string): unknown => {
+    let value: unknown;
     try {
-      return JSON.parse(raw[key]);
+      value = JSON.parse(raw[key]);
     } catch (e) {
       return fail(`metadata "${key}" is not valid JSON (${(e as Error).message})`);
     }
+    return checkDepth(value, name, `metadata "${key}"`, maxDepth);
   };
   if (!Object.hasOwn(raw, TREE_KEY)) {
     fail(`no "${TREE_KEY}" entry in the metadata: not a checkpoint written by saveCheckpoint`);
@@ -159,7 +164,11 @@ export function decodeCheckpoint(
     if (!stored) return fail(`"${path}" refers to tensor "${ref}", which the file lacks`);
     if (used.has(ref)) return fail(`tensor "${ref}" is referenced twice`);
     used.add(ref);
-    return tensorFromStored(stored, ref);
+    try {
+      return tensorFromStored(stored, ref);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
   }, { op: name, names: [`metadata "${TREE_KEY}"`] }) as Record<string, Tree<Leaf>>;
   const unused = [...tensors.keys()].filter((t) => !used.has(t));
   if (unused.length > 0) {

@@ -20,6 +20,14 @@ export {
 export { type DecodeOptions, decodeSafetensors } from "./safetensors_decode.ts";
 export { storedFromTensor, tensorFromStored } from "./tensor_bytes.ts";
 export {
+  checkDepth,
+  type DecodeLimits,
+  decodeLimits,
+  DEFAULT_DECODE_LIMITS,
+  limitError,
+  type WithLimits,
+} from "./limits.ts";
+export {
   type Checkpoint,
   checkpointName,
   checkpointStep,

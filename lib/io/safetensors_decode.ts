@@ -17,11 +17,10 @@ import {
   type StoredTensor,
 } from "./safetensors.ts";
 
-/** The largest header the reference implementation accepts (100 MB). */
-const MAX_HEADER_BYTES = 100_000_000;
+import { checkDepth, decodeLimits, limitError, type WithLimits } from "./limits.ts";
 
 /** Options for {@link decodeSafetensors}. */
-export interface DecodeOptions {
+export interface DecodeOptions extends WithLimits {
   /** The file's name, for error messages. */
   readonly name?: string;
 }
@@ -69,7 +68,8 @@ function readEntry(name: string, info: unknown, bufferBytes: number): Entry | st
  * Decodes a safetensors buffer, validating it: the header length against the file, the header as
  * UTF-8 JSON, each tensor's dtype, shape and size, and that the tensors' byte ranges neither
  * overlap nor leave gaps and cover the data buffer exactly. Errors name the file and the problem.
- * The tensors' `data` are views into `bytes` (not copies). Consumes nothing.
+ * The header's size and nesting are checked against `limits` (`maxHeaderBytes`, `maxDepth`) before
+ * it is decoded. The tensors' `data` are views into `bytes` (not copies). Consumes nothing.
  *
  * @example
  * ```ts
@@ -83,8 +83,9 @@ function readEntry(name: string, info: unknown, bufferBytes: number): Entry | st
  */
 export function decodeSafetensors(
   bytes: Uint8Array,
-  { name = "safetensors data" }: DecodeOptions = {},
+  { name = "safetensors data", limits }: DecodeOptions = {},
 ): SafetensorsContents {
+  const { maxHeaderBytes, maxDepth } = decodeLimits(limits);
   const fail = (problem: string): never => {
     throw new Error(`${name}: ${problem}`);
   };
@@ -95,8 +96,8 @@ export function decodeSafetensors(
   if (n > BigInt(bytes.byteLength - 8)) {
     fail(`header length ${n} is beyond the file (${bytes.byteLength - 8} bytes follow it)`);
   }
-  if (n > BigInt(MAX_HEADER_BYTES)) {
-    fail(`header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > BigInt(maxHeaderBytes)) {
+    throw limitError(name, `header length is ${n} bytes`, "maxHeaderBytes", maxHeaderBytes);
   }
   const headerEnd = 8 + Number(n);
   let text = "";
@@ -111,6 +112,7 @@ export function decodeSafetensors(
   } catch (e) {
     fail(`header is not valid JSON (${(e as Error).message})`);
   }
+  checkDepth(header, name, "the header", maxDepth);
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
     fail(`header must be a JSON object, got ${Array.isArray(header) ? "an array" : text.trim()}`);
   }

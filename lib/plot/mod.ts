@@ -1,8 +1,9 @@
 /**
- * Pictures of a training run as SVG strings, with no dependencies: line charts of training
- * curves (`lineChart`, `trainingCurves`), scatter plots of 2-D points coloured by class
- * (`scatterPlot`), and the projection of embeddings onto their top two principal components
- * (`pca2`). Everything here runs in a browser; writing the SVG to a file is the caller's.
+ * Pictures of a training run as SVG strings: line charts of training curves (`lineChart`,
+ * `trainingCurves`, `smooth`), scatter plots of 2-D points coloured by class (`scatterPlot`), and
+ * the projection of embeddings to 2-D, onto their top two principal components (`pca2`) or by
+ * UMAP (`umap-js`, loaded when first used) with PCA as the fallback (`embedding2d`). Everything
+ * here runs in a browser; writing the SVG to a file is the caller's.
  *
  * @module
  */
@@ -11,12 +12,21 @@ export {
   lineChart,
   type LineChartOptions,
   type Panel,
+  type RightAxis,
   type Series,
   trainingCurves,
   type TrainingCurvesOptions,
 } from "./line_chart.ts";
+export { smooth, smoothingWeight } from "./smooth.ts";
 export { scatterPlot, type ScatterPlotOptions } from "./scatter.ts";
 export { pca2, type Pca2ArrayOptions } from "./pca.ts";
+export {
+  type Embedding,
+  embedding2d,
+  type Embedding2dOptions,
+  type EmbeddingMethod,
+  UMAP_NEIGHBORS,
+} from "./embedding.ts";
 export {
   axes,
   type AxesOptions,
@@ -26,4 +36,4 @@ export {
   type NiceScale,
   niceScale,
 } from "./axes.ts";
-export { coord, escapeXml, PALETTE, svgDocument, tag, text } from "./svg.ts";
+export { coord, escapeXml, PALETTE, svgDocument, tag, text, textWidth, wrapText } from "./svg.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import { axes, linear, niceScale } from "./axes.ts";
-import { PALETTE, svgDocument, tag, text } from "./svg.ts";
+import { PALETTE, svgDocument, tag, text, textWidth } from "./svg.ts";
 
 /** Options for {@link scatterPlot}. */
 export interface ScatterPlotOptions {
@@ -30,6 +30,8 @@ export interface ScatterPlotOptions {
 }
 
 const MARGIN = { left: 72, right: 170, top: 40, bottom: 52 };
+/** A legend entry: 20 px gap, the 12 px marker, the name, 8 px slack. */
+const LEGEND = { gap: 20, marker: 12, slack: 8 };
 
 /**
  * A scatter plot as an SVG string: one circle per point with finite coordinates, coloured by its
@@ -85,10 +87,14 @@ export function scatterPlot(
   }
   const xs = Array.from({ length: n }, (_, i) => points[2 * i]);
   const ys = Array.from({ length: n }, (_, i) => points[2 * i + 1]);
+  const right = Math.max(
+    MARGIN.right,
+    ...classNames.map((name) => LEGEND.gap + LEGEND.marker + textWidth(name, 12) + LEGEND.slack),
+  );
   const frame = {
     left: MARGIN.left,
     top: MARGIN.top,
-    width: width - MARGIN.left - MARGIN.right,
+    width: width - MARGIN.left - right,
     height: height - MARGIN.top - MARGIN.bottom,
   };
   const xScale = niceScale(xs);
@@ -96,7 +102,7 @@ export function scatterPlot(
   const toX = linear(xScale, frame.left, frame.left + frame.width);
   const toY = linear(yScale, frame.top + frame.height, frame.top);
   const body = axes({ frame, x: xScale, y: yScale, xLabel, yLabel });
-  const legendX = frame.left + frame.width + 20;
+  const legendX = frame.left + frame.width + LEGEND.gap;
   classNames.forEach((name, c) => {
     const color = PALETTE[c % PALETTE.length];
     const paint: Record<string, string | number> = c < PALETTE.length

@@ -19,12 +19,13 @@ import {
   peakLearningRate,
 } from "./optimizers.ts";
 import {
-  array,
   between,
+  finite,
   integer,
   nonNegative,
+  optional,
   positive,
-  refine,
+  range,
   type Schema,
   string,
   struct,
@@ -189,15 +190,32 @@ export const presets = {
 export type PresetName = keyof typeof presets;
 
 const head = struct({ hidden: integer(1), out: integer(1) });
-// The views' fields are checked by the augmentations when they draw a view.
-const view = refine(
-  "an augmentation view (data.ViewPreset)",
-  (x): x is data.ViewPreset => typeof x === "object" && x !== null && !Array.isArray(x),
-);
+const probability = between(0, 1);
+// The ranges the augmentations accept when they draw a view.
+const view: Schema<data.ViewPreset> = struct({
+  crop: struct({
+    scale: range(finite("a number in (0, 1]", (x) => x > 0 && x <= 1)),
+    ratio: range(positive),
+    size: optional(struct({ height: integer(1), width: integer(1) })),
+  }),
+  flipProbability: probability,
+  colorJitter: struct({
+    probability,
+    brightness: between(0, 1),
+    contrast: between(0, 1),
+    saturation: between(0, 1),
+    hue: between(0, 0.5),
+  }),
+  grayscaleProbability: probability,
+  blur: struct({ probability, sigma: range(nonNegative) }),
+  solarizeProbability: probability,
+});
 
 /**
- * The schema of a whole preset, as a run's `config.json` stores it; its encoder and optimizer
- * are checked against their registered fields.
+ * The schema of a whole preset, as a run's `config.json` stores it: its encoder and optimizer
+ * are checked against their registered fields, its input shape is `[height, width, channels]`,
+ * and its views' ranges are the augmentations' (crop scales in (0, 1], probabilities in [0, 1],
+ * `[low, high]` ranges with low <= high, ...).
  *
  * @example
  * ```ts
@@ -211,7 +229,7 @@ export const presetSchema: Schema<ByolPreset> = struct({
   name: string,
   description: string,
   encoder: encoderPresetSchema,
-  inputShape: array(integer(1), { minLength: 1 }),
+  inputShape: tuple(integer(1), integer(1), integer(1)),
   projector: head,
   predictor: head,
   batchSize: integer(1),

@@ -96,7 +96,18 @@ export type TypeOf<S> = S extends Schema<infer T> ? T : never;
 const isObject = (x: unknown): x is Readonly<Record<string, unknown>> =>
   typeof x === "object" && x !== null && !Array.isArray(x);
 
-function shown(value: unknown): string {
+/**
+ * A value as messages show it: its JSON, cut to 60 characters, or `nothing` for `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.shown([0.3, 1]); // "[0.3,1]"
+ * schema.shown(undefined); // "nothing"
+ * ```
+ */
+export function shown(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = JSON.stringify(value) ?? typeof value;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
@@ -162,7 +173,7 @@ export function finite(expected: string, test: (x: number) => boolean): Schema<n
 }
 
 /**
- * Integers `>= min`.
+ * Integers `>= min` (safe integers: exact as doubles, as JSON and keys need).
  *
  * @example
  * ```ts
@@ -172,7 +183,7 @@ export function finite(expected: string, test: (x: number) => boolean): Schema<n
  * ```
  */
 export const integer = (min: number): Schema<number> =>
-  finite(`an integer >= ${min}`, (x) => Number.isInteger(x) && x >= min);
+  finite(`an integer >= ${min}`, (x) => Number.isSafeInteger(x) && x >= min);
 
 /**
  * Numbers `> 0`.
@@ -220,7 +231,7 @@ export function between(
 }
 
 /**
- * One of the given strings.
+ * One of the given strings or numbers.
  *
  * @example
  * ```ts
@@ -228,12 +239,15 @@ export function between(
  *
  * // Schema<"small" | "strided" | "imagenet">
  * const stem = schema.oneOf("small", "strided", "imagenet");
+ * const channels = schema.oneOf(1, 3); // Schema<1 | 3>
  * ```
  */
-export function oneOf<const T extends readonly string[]>(...values: T): Schema<T[number]> {
+export function oneOf<const T extends readonly (string | number)[]>(
+  ...values: T
+): Schema<T[number]> {
   return refine(
     `one of ${values.map((v) => JSON.stringify(v)).join(", ")}`,
-    (x): x is T[number] => typeof x === "string" && values.includes(x),
+    (x): x is T[number] => values.includes(x as T[number]),
   );
 }
 
@@ -251,6 +265,26 @@ export function nullable<T>(schema: Schema<T>): Schema<T | null> {
   return {
     expected: `${schema.expected} or null`,
     validate: (value, path) => value === null ? ok(null) : schema.validate(value, path),
+  };
+}
+
+/**
+ * A field that may be left out: absent (`undefined`), or a value of `schema`. A {@link struct}
+ * leaves an absent optional field out of its value.
+ *
+ * @example
+ * ```ts
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * const size = schema.struct({ height: schema.integer(1), width: schema.integer(1) });
+ * const crop = schema.struct({ size: schema.optional(size) });
+ * crop.validate({}, "crop"); // right({})
+ * ```
+ */
+export function optional<T>(schema: Schema<T>): Schema<T | undefined> {
+  return {
+    expected: `${schema.expected}, or nothing`,
+    validate: (value, path) => value === undefined ? ok(undefined) : schema.validate(value, path),
   };
 }
 
@@ -308,6 +342,35 @@ export function tuple<const S extends readonly Schema<unknown>[]>(
   };
 }
 
+/**
+ * `[low, high]` with both of `bound` and `low <= high`.
+ *
+ * @example
+ * ```ts
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.range(schema.between(0, 1)).validate([0.8, 0.3], "crop.scale");
+ * // left(["crop.scale: expected [low, high] with low <= high, got [0.8,0.3]"])
+ * ```
+ */
+export function range(bound: Schema<number>): Schema<readonly [number, number]> {
+  const pair = tuple(bound, bound);
+  const expected = `[low, high], each ${bound.expected}, low <= high`;
+  return {
+    expected,
+    validate: (value, path) =>
+      Array.isArray(value) && value.length === 2
+        ? either.flatMap(
+          pair.validate(value, path),
+          ([low, high]) =>
+            low <= high
+              ? ok([low, high] as const)
+              : problem(path, `expected [low, high] with low <= high, got ${shown(value)}`),
+        )
+        : problem(path, `expected ${expected}, got ${shown(value)}`),
+  };
+}
+
 /** The fields of a {@link struct}: a schema by name. */
 export type Fields = Readonly<Record<string, Schema<unknown>>>;
 
@@ -330,13 +393,14 @@ function checkFields<F extends Fields>(
     either.map((v) => [k, v] as const)(fields[k].validate(value[k], at(path, k)))
   );
   return either.map((entries: readonly (readonly [string, unknown])[]) =>
-    Object.fromEntries(entries) as StructOf<F>
+    Object.fromEntries(entries.filter(([, v]) => v !== undefined)) as StructOf<F>
   )(readonlyArray.sequence(validationApplicative)([...checked, ...extra]));
 }
 
 /**
- * Objects with exactly the given fields (a missing or an unknown field is a problem), each
- * checked at `path.name`; the value has them in the schema's order.
+ * Objects with exactly the given fields (a missing or an unknown field is a problem, a missing
+ * {@link optional} one is not), each checked at `path.name`; the value has them in the schema's
+ * order.
  *
  * @example
  * ```ts
@@ -398,6 +462,82 @@ export function tagged<Tag extends string, M extends Readonly<Record<string, Fie
       return either.map((fields: object) => ({ [tag]: name, ...fields }) as TaggedOf<Tag, M>)(
         checkFields(members[name], rest, path),
       );
+    },
+  };
+}
+
+/**
+ * A rule across fields, for {@link withRules}: the paths it reads (relative to the value checked,
+ * e.g. `dataset.train.count`), and its check, which may read only those and returns its problems,
+ * each `path: text` with the path relative to the value too.
+ *
+ * @example
+ * ```ts
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * const ordered: schema.Rule<{ readonly min: number; readonly max: number }> = {
+ *   reads: ["min", "max"],
+ *   check: ({ min, max }) => min <= max ? [] : [`max: expected at least min (${min}), got ${max}`],
+ * };
+ * ```
+ */
+export interface Rule<T> {
+  /** The paths the check reads. */
+  readonly reads: readonly string[];
+  /** The problems of a value whose `reads` are valid. */
+  readonly check: (value: T) => readonly string[];
+}
+
+const PATH = /^[\w$-]+(\.[\w$-]+|\[\d+\])*$/;
+
+/** The path a problem names (`path: text`), or `""` (the whole value) when it names none. */
+function problemPath(message: string): string {
+  const colon = message.indexOf(": ");
+  const path = colon < 0 ? "" : message.slice(0, colon);
+  return PATH.test(path) ? path : "";
+}
+
+const within = (inner: string, outer: string) =>
+  outer === "" || inner === outer || inner.startsWith(`${outer}.`) ||
+  inner.startsWith(`${outer}[`);
+
+/**
+ * `schema` and rules across its fields: each rule runs when the fields it reads are valid, even
+ * when others are not, so that every problem is reported at once.
+ *
+ * @example
+ * ```ts
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * const bounds = schema.withRules(
+ *   schema.struct({ min: schema.integer(0), max: schema.integer(0), step: schema.integer(1) }),
+ *   [{
+ *     reads: ["min", "max"],
+ *     check: ({ min, max }) => min <= max ? [] : [`max: expected at least ${min}, got ${max}`],
+ *   }],
+ * );
+ * bounds.validate({ min: 3, max: 1, step: 0 }, "bounds");
+ * // left(["bounds.step: expected an integer >= 1, got 0",
+ * //       "bounds.max: expected at least 3, got 1"])
+ * ```
+ */
+export function withRules<T>(schema: Schema<T>, rules: readonly Rule<T>[]): Schema<T> {
+  return {
+    expected: schema.expected,
+    validate: (value, path) => {
+      const checked = schema.validate(value, path);
+      const failed = either.isLeft(checked) ? checked.left.map(problemPath) : [];
+      const readable = (read: string) => {
+        const full = at(path, read);
+        return failed.every((f) => !within(full, f) && !within(f, full));
+      };
+      // A rule reads only its `reads`, which the schema found valid.
+      const subject = either.isRight(checked) ? checked.right : value as T;
+      const found = rules.filter((r) => r.reads.every(readable)).flatMap((r) =>
+        r.check(subject).map((m) => path === "" ? m : `${path}.${m}`)
+      );
+      if (found.length === 0) return checked;
+      return either.left([...(either.isLeft(checked) ? checked.left : []), ...found]);
     },
   };
 }

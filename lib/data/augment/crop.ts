@@ -1,15 +1,22 @@
 /**
  * Random resized crop (Szegedy et al. 2015, as torchvision's `RandomResizedCrop`) and random
- * horizontal flip. Boxes and flips are drawn per sample on the host; the pixels are resampled on
- * the device by one `tf.image.cropAndResize` call for the whole batch, which also does the flip
- * (a box with left and right swapped), so crop + flip costs one pass.
+ * horizontal flip, done together by one bilinear resampling. Boxes and flips are drawn per sample
+ * on the host, and so are the sample positions and weights; the device only copies pixel rows and
+ * columns and blends them, so every backend computes the same pixels, bit for bit.
  *
  * @module
  */
 import { tf } from "../../tf.ts";
 import * as random from "../../random.ts";
 import type { Key } from "../../random.ts";
-import { checkImages, checkProbability, checkRange, chosen, type Range } from "./common.ts";
+import {
+  checkImages,
+  checkProbability,
+  checkRange,
+  chosen,
+  gatherImages,
+  type Range,
+} from "./common.ts";
 
 /** A crop rectangle in whole pixels of the source image. */
 export interface CropBox {
@@ -93,48 +100,128 @@ export function sampleCropBoxes(
   return boxes;
 }
 
+/** One output axis of a batch: row `i` of the result blends source rows `low[i]` and `high[i]`. */
+interface AxisSamples {
+  readonly low: Int32Array;
+  readonly high: Int32Array;
+  /** The weight of `high`, in [0, 1). */
+  readonly weight: Float32Array;
+}
+
 /**
- * Resamples each image's `box` to `size` with one `cropAndResize` call; a flipped sample gets
- * its box with left and right swapped, which `cropAndResize` reads as a mirrored crop. The first
- * and last output pixels sample the centres of the box's corner pixels, so nothing is
- * extrapolated, and a whole-image box at the input size copies pixels exactly.
+ * The bilinear sample positions of `count` outputs per sample along one axis, as rows of the
+ * batch folded to `[batch * extent, ...]`: sample `i`'s span `[start, length]` is covered from the
+ * centre of its first pixel to the centre of its last (its middle when `count` is 1), reversed
+ * where `flipped(i)`. Computed in float64 on the host, so that no backend's float32 arithmetic
+ * moves a position across a pixel or past the image's border.
  */
-function resample(
+function axisSamples(
+  spans: readonly (readonly [start: number, length: number])[],
+  count: number,
+  extent: number,
+  flipped: (i: number) => boolean,
+): AxisSamples {
+  const size = spans.length * count;
+  const [low, high, weight] = [new Int32Array(size), new Int32Array(size), new Float32Array(size)];
+  spans.forEach(([start, length], i) => {
+    for (let o = 0; o < count; o++) {
+      const k = flipped(i) ? count - 1 - o : o;
+      const p = count > 1 ? start + (k * (length - 1)) / (count - 1) : start + (length - 1) / 2;
+      const j = i * count + o;
+      low[j] = i * extent + Math.floor(p);
+      high[j] = i * extent + Math.ceil(p);
+      weight[j] = p - Math.floor(p);
+    }
+  });
+  return { low, high, weight };
+}
+
+/**
+ * Row `r` of the result is `a + (b - a) * weight[r]` with `a`, `b` rows `low[r]`, `high[r]` of
+ * `rows` (`[rows, 1, length, channels]`), computed by separate subtract, multiply and add ops,
+ * each rounded once to float32 on every backend (tfjs's `cropAndResize` blends in float64 on
+ * `cpu` and in float32 on `wasm`). The weights are expanded to the full shape on the host
+ * because broadcasting is slow on the `cpu` backend. Consumes nothing.
+ */
+function blendRows(rows: tf.Tensor4D, { low, high, weight }: AxisSamples): tf.Tensor4D {
+  const first = gatherImages(rows, low);
+  if (weight.every((w) => w === 0)) return first;
+  const [, , length, channels] = rows.shape;
+  const stride = length * channels;
+  const weights = new Float32Array(weight.length * stride);
+  weight.forEach((w, r) => weights.fill(w, r * stride, (r + 1) * stride));
+  const delta = tf.sub(gatherImages(rows, high), first);
+  return tf.add(first, tf.mul(delta, tf.tensor4d(weights, first.shape)));
+}
+
+/**
+ * Resamples each image's `box` bilinearly to `size`, mirrored left-right where `flips` is 1.
+ * The first and last output pixels sample the centres of the box's corner pixels, so nothing is
+ * extrapolated, and a whole-image box at the input size copies pixels exactly. Rows are
+ * resampled first, then (transposed) columns; the sample positions and weights come from the
+ * host (see `axisSamples`) and the device only copies and blends pixels, so the result is the
+ * same on every backend, bit for bit. (One `tf.image.cropAndResize` call with the boxes'
+ * coordinates did not agree: on `wasm` its float32 positions put the last row or column of some
+ * boxes touching the image's far edge past the border, which it filled with 0, and a fast path
+ * copied whole-width boxes touching the bottom edge without blending rows.) Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { tf } from "../../tf.ts";
+ * import { resampleBoxes } from "./crop.ts";
+ *
+ * const images = tf.ones([2, 8, 8, 1]) as tf.Tensor4D;
+ * const box = { top: 1, left: 2, height: 5, width: 4 };
+ * const crops = resampleBoxes(images, [box, box], {
+ *   flips: [0, 1],
+ *   size: { height: 8, width: 8 },
+ * });
+ * tf.dispose([images, crops]);
+ * ```
+ */
+export function resampleBoxes(
   images: tf.Tensor4D,
   boxes: readonly CropBox[],
-  flips: Float32Array,
-  size: { readonly height: number; readonly width: number },
+  { flips, size }: {
+    readonly flips: ArrayLike<number>;
+    readonly size: { readonly height: number; readonly width: number };
+  },
 ): tf.Tensor4D {
-  const [n, height, width] = images.shape;
-  const coords = new Float32Array(4 * n);
-  const yScale = height > 1 ? 1 / (height - 1) : 0;
-  const xScale = width > 1 ? 1 / (width - 1) : 0;
-  boxes.forEach((b, i) => {
-    const [left, right] = [b.left * xScale, (b.left + b.width - 1) * xScale];
-    coords.set(
-      [
-        b.top * yScale,
-        flips[i] ? right : left,
-        (b.top + b.height - 1) * yScale,
-        flips[i] ? left : right,
-      ],
-      4 * i,
+  const [n, height, width, channels] = images.shape;
+  const inside = (b: CropBox) =>
+    [b.top, b.left, b.height, b.width].every(Number.isInteger) && b.top >= 0 && b.left >= 0 &&
+    b.height >= 1 && b.width >= 1 && b.top + b.height <= height && b.left + b.width <= width;
+  const bad = boxes.findIndex((b) => !inside(b));
+  if (boxes.length !== n || bad >= 0) {
+    throw new RangeError(
+      `augment.resampleBoxes: expected ${n} boxes of whole pixels inside the ${height}x${width} ` +
+        `images, got ${bad >= 0 ? `box ${bad}: ${JSON.stringify(boxes[bad])}` : boxes.length}`,
     );
-  });
-  return tf.tidy(() =>
-    tf.image.cropAndResize(
-      images,
-      tf.tensor2d(coords, [n, 4]),
-      tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i), "int32"),
-      [size.height, size.width],
-      "bilinear",
-    )
+  }
+  const rows = axisSamples(boxes.map((b) => [b.top, b.height]), size.height, height, () => false);
+  const columns = axisSamples(
+    boxes.map((b) => [b.left, b.width]),
+    size.width,
+    width,
+    (i) => flips[i] === 1,
   );
+  return tf.tidy(() => {
+    const byRow = blendRows(tf.reshape(images, [n * height, 1, width, channels]), rows);
+    const transposed = tf.transpose(
+      tf.reshape(byRow, [n, size.height, width, channels]),
+      [0, 2, 1, 3],
+    );
+    const byColumn = blendRows(
+      tf.reshape(transposed, [n * width, 1, size.height, channels]),
+      columns,
+    );
+    return tf.transpose(tf.reshape(byColumn, [n, size.width, size.height, channels]), [0, 2, 1, 3]);
+  });
 }
 
 /**
  * Crops a random box from each image (see {@link sampleCropBoxes}), optionally flips it
- * (`flipProbability`), and resizes it bilinearly to `size`, all in one resampling pass.
+ * (`flipProbability`), and resizes it bilinearly to `size`, in one resampling.
  * Consumes nothing.
  *
  * @example
@@ -167,7 +254,8 @@ export function randomResizedCrop(
   checkProbability(flipProbability, "randomResizedCrop", "flipProbability");
   const [kBoxes, kFlips] = random.split(key);
   const boxes = sampleCropBoxes(kBoxes, n, { height, width }, options);
-  return resample(x, boxes, chosen(random.uniformArray(kFlips, n), flipProbability), size);
+  const flips = chosen(random.uniformArray(kFlips, n), flipProbability);
+  return resampleBoxes(x, boxes, { flips, size });
 }
 
 /**
@@ -194,5 +282,8 @@ export function randomFlip(
   const [n, height, width] = x.shape;
   const whole = { top: 0, left: 0, height, width };
   const flips = chosen(random.uniformArray(key, n), probability);
-  return resample(x, Array.from({ length: n }, () => whole), flips, { height, width });
+  return resampleBoxes(x, Array.from({ length: n }, () => whole), {
+    flips,
+    size: { height, width },
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * BYOL's two augmented views (Grill et al. 2020, Table 6) as typed presets, and the functions
- * that apply them. A view is: random resized crop with horizontal flip (one resampling pass),
+ * that apply them. A view is: random resized crop with horizontal flip (one resampling),
  * colour jitter, grayscale, Gaussian blur, solarize, in that order, each drawn per sample.
  *
  * @module

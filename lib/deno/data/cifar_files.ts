@@ -11,10 +11,12 @@ import {
   parseCifarBatches,
   parseCifarMeta,
 } from "../../data/cifar.ts";
+import type { WithLimits } from "../../io/limits.ts";
+import { readFileLimited } from "../io/read_file.ts";
 import { readMaybeGzip } from "./gzip.ts";
 
 /** Options for {@link loadCifar10}. */
-export interface LoadCifarOptions {
+export interface LoadCifarOptions extends WithLimits {
   /** Directory holding `data_batch_1.bin` ... `data_batch_5.bin`, `test_batch.bin`. */
   readonly dir: string;
   /** `train` (the five data batches, 50,000 images) or `test` (10,000). */
@@ -37,7 +39,8 @@ export function cifarBatchNames(split: "train" | "test"): string[] {
 
 /**
  * Loads a CIFAR-10 split as 32x32x3 images. Class names come from `batches.meta.txt` when the
- * directory has one, else the standard ten. Consumes nothing.
+ * directory has one, else the standard ten. Each file is read within `limits` (its size, and the
+ * bytes a gzip-compressed batch inflates to). Consumes nothing.
  *
  * @example
  * ```ts
@@ -46,21 +49,24 @@ export function cifarBatchNames(split: "train" | "test"): string[] {
  * const test = await loadCifar10({ dir: "data/cifar-10-batches-bin", split: "test" });
  * ```
  */
-export async function loadCifar10({ dir, split }: LoadCifarOptions): Promise<ImageDataset> {
+export async function loadCifar10(
+  { dir, split, limits }: LoadCifarOptions,
+): Promise<ImageDataset> {
   if (split !== "train" && split !== "test") {
     throw new Error(`loadCifar10: split must be "train" or "test", got "${split}"`);
   }
   const files: CifarBatchFile[] = [];
   for (const name of cifarBatchNames(split)) {
     const path = join(dir, name);
-    files.push({ name: path, bytes: await readMaybeGzip(path) });
+    files.push({ name: path, bytes: await readMaybeGzip(path, { limits }) });
   }
   const metaPath = join(dir, "batches.meta.txt");
   let classNames: readonly string[] = CIFAR10_CLASSES;
   try {
-    classNames = parseCifarMeta(await Deno.readTextFile(metaPath), metaPath);
+    const text = new TextDecoder().decode(await readFileLimited(metaPath, { limits }));
+    classNames = parseCifarMeta(text, metaPath);
   } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    if (!((err as Error).cause instanceof Deno.errors.NotFound)) throw err;
   }
   return parseCifarBatches(files, classNames, `${dir} (${split})`);
 }

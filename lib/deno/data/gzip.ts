@@ -3,11 +3,13 @@
  *
  * @module
  */
-import { gunzip, isGzip } from "../../data/gzip.ts";
+import { gunzip, type GunzipOptions, isGzip } from "../../data/gzip.ts";
+import { readFileLimited } from "../io/read_file.ts";
 
 /**
- * Reads a file, decompressing it when it is gzip (by magic bytes). Errors name the path.
- * Consumes nothing.
+ * Reads a file, decompressing it when it is gzip (by magic bytes), within `limits` (the file's
+ * size before it is read, the inflated size as it is inflated; see `gunzip` for
+ * `sizeFromHeader`). Errors name the path. Consumes nothing.
  *
  * @example
  * ```ts
@@ -16,13 +18,10 @@ import { gunzip, isGzip } from "../../data/gzip.ts";
  * const bytes = await readMaybeGzip("data/fashion-mnist/train-labels-idx1-ubyte.gz");
  * ```
  */
-export async function readMaybeGzip(path: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (err) {
-    const why = err instanceof Deno.errors.NotFound ? "file not found" : (err as Error).message;
-    throw new Error(`${path}: ${why}`, { cause: err });
-  }
-  return isGzip(bytes) ? await gunzip(bytes, path) : bytes;
+export async function readMaybeGzip(
+  path: string,
+  options: GunzipOptions = {},
+): Promise<Uint8Array> {
+  const bytes = await readFileLimited(path, { limits: options.limits });
+  return isGzip(bytes) ? await gunzip(bytes, path, options) : bytes;
 }

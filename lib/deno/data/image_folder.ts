@@ -13,11 +13,13 @@ import {
   isGray,
   resizeImage,
 } from "../../data/image.ts";
+import { decodeLimits, limitError, type WithLimits } from "../../io/limits.ts";
+import { readFileLimited } from "../io/read_file.ts";
 
 const IMAGE_FILE = /\.(png|jpe?g)$/i;
 
 /** Options for {@link loadImageFolder}. */
-export interface LoadImageFolderOptions {
+export interface LoadImageFolderOptions extends WithLimits {
   /** Directory with one subdirectory per class; classes are the subdirectory names, sorted. */
   readonly root: string;
   /**
@@ -50,7 +52,8 @@ async function sortedEntries(dir: string, wantDirectories: boolean): Promise<str
 /**
  * Loads `root/<class>/<image>` files (PNG or JPEG; grayscale, RGB, with or without alpha, which
  * is composited over black) into one dataset of a single size and channel count. Labels follow
- * the sorted class names; files are read in sorted order. Consumes nothing.
+ * the sorted class names; files are read in sorted order. Each file's size and each image's pixel
+ * count are checked against `limits` before it is read and decoded. Consumes nothing.
  *
  * @example
  * ```ts
@@ -60,7 +63,24 @@ async function sortedEntries(dir: string, wantDirectories: boolean): Promise<str
  * ```
  */
 export async function loadImageFolder(options: LoadImageFolderOptions): Promise<ImageDataset> {
-  const { root, size, channels = "auto" } = options;
+  const { root, size, channels = "auto", limits } = options;
+  const { maxPixels } = decodeLimits(limits);
+  if (size) {
+    const { height, width } = size;
+    if (!Number.isSafeInteger(height) || !Number.isSafeInteger(width) || height < 1 || width < 1) {
+      throw new Error(
+        `${root}: size must be positive integers { height, width }, got ${height}x${width}`,
+      );
+    }
+    if (height * width > maxPixels) {
+      throw limitError(
+        root,
+        `size ${height}x${width} is ${height * width} pixels`,
+        "maxPixels",
+        maxPixels,
+      );
+    }
+  }
   const classNames = await sortedEntries(root, true);
   if (classNames.length === 0) {
     throw new Error(`${root}: no class subdirectories (expected ${root}/<class>/<image>.png)`);
@@ -72,7 +92,7 @@ export async function loadImageFolder(options: LoadImageFolderOptions): Promise<
     if (files.length === 0) throw new Error(`${dir}: no .png, .jpg or .jpeg images in this class`);
     for (const file of files) {
       const path = join(dir, file);
-      let image = decodeImage(await Deno.readFile(path), path);
+      let image = decodeImage(await readFileLimited(path, { limits }), path, { limits });
       if (size) image = resizeImage(image, size);
       decoded.push({ path, label, image });
     }

@@ -1,9 +1,10 @@
 /**
  * Finding MNIST-style IDX datasets (Fashion-MNIST, MNIST): an explicit directory (a CLI's
- * `--data DIR`), then `$FASHION_MNIST_DIR` / `$MNIST_DIR`, then `./data/<name>`, then system
- * directories (Debian's `dataset-fashion-mnist` installs `/usr/share/datasets/fashion-mnist`),
- * and failing all of these a download from the official location into `./data/<name>`, each file
- * verified by SHA-256. When everything fails, the error lists every place tried and why.
+ * `--data DIR`) is the only place tried when given, and failing to load from it is an error.
+ * Otherwise `$FASHION_MNIST_DIR` / `$MNIST_DIR`, then `./data/<name>`, then system directories
+ * (Debian's `dataset-fashion-mnist` installs `/usr/share/datasets/fashion-mnist`), and failing
+ * all of these a download from the official location into `./data/<name>`, each file verified by
+ * SHA-256. When everything fails, the error lists every place tried and why.
  *
  * @module
  */
@@ -17,15 +18,19 @@ import {
   type Split,
 } from "../../data/idx_specs.ts";
 import { loadIdx } from "./idx_files.ts";
-import { downloadVerified, sha256Hex } from "./download.ts";
+import { downloadVerified } from "./download.ts";
 import type { ProgressSink } from "./progress.ts";
 import { pathExists as exists } from "../io/fs.ts";
+import type { WithLimits } from "../../io/limits.ts";
 
 /** Options for {@link loadIdxDataset}. */
-export interface LoadIdxDatasetOptions {
+export interface LoadIdxDatasetOptions extends WithLimits {
   /** `train` or `test`. */
   readonly split: Split;
-  /** A directory given explicitly (e.g. a CLI's `--data DIR`), tried first. */
+  /**
+   * A directory given explicitly (e.g. a CLI's `--data DIR`): the only place tried, so that a
+   * directory that does not load is an error naming it rather than a quiet switch to another.
+   */
   readonly dir?: string;
   /** Directory that holds `<name>/` and receives downloads (default `data`). */
   readonly dataRoot?: string;
@@ -37,6 +42,8 @@ export interface LoadIdxDatasetOptions {
   readonly download?: boolean;
   /** Where download progress and notes on skipped directories go (default `Deno.stderr`). */
   readonly sink?: ProgressSink;
+  /** A download gives up when no data comes for this many milliseconds (default 60,000). */
+  readonly timeoutMs?: number;
 }
 
 /** The path of `file` in `dir`, compressed or not, or null. */
@@ -47,7 +54,12 @@ async function findFile(dir: string, file: IdxFileSpec): Promise<string | null> 
   return null;
 }
 
-async function loadFromDir(spec: IdxDatasetSpec, split: Split, dir: string): Promise<ImageDataset> {
+async function loadFromDir(
+  spec: IdxDatasetSpec,
+  split: Split,
+  dir: string,
+  limits: WithLimits["limits"],
+): Promise<ImageDataset> {
   if (!(await exists(dir))) throw new Error("directory not found");
   const { images, labels } = spec.files[split];
   const [imagePath, labelPath] = [await findFile(dir, images), await findFile(dir, labels)];
@@ -58,6 +70,7 @@ async function loadFromDir(spec: IdxDatasetSpec, split: Split, dir: string): Pro
     images: imagePath!,
     labels: labelPath!,
     classNames: spec.classNames,
+    limits,
   });
   const expected = spec.shapes[split];
   const [n, h, w, c] = dataset.shape;
@@ -75,20 +88,22 @@ async function download(
   split: Split,
   dest: string,
   baseUrls: readonly string[],
-  sink: ProgressSink | undefined,
+  options: LoadIdxDatasetOptions,
 ): Promise<void> {
+  const { sink, timeoutMs, limits } = options;
   for (const file of [spec.files[split].images, spec.files[split].labels]) {
-    const path = join(dest, file.name);
-    if (await exists(path) && await sha256Hex(await Deno.readFile(path)) === file.sha256) continue;
     const failures: string[] = [];
     let ok = false;
     for (const base of baseUrls) {
       try {
+        // Reuses a verified file already at the destination without fetching it.
         await downloadVerified({
           url: base + file.name,
-          dest: path,
+          dest: join(dest, file.name),
           sha256: file.sha256,
           sink,
+          timeoutMs,
+          limits,
         });
         ok = true;
         break;
@@ -101,9 +116,10 @@ async function download(
 }
 
 /**
- * Loads one split of an IDX dataset from the first place that has it (see the module doc),
- * downloading it into `<dataRoot>/<name>` as a last resort. Throws one error listing every place
- * tried and why each failed, and how to provide the data. Consumes nothing.
+ * Loads one split of an IDX dataset from `dir` when given, else from the first place that has it
+ * (see the module doc), downloading it into `<dataRoot>/<name>` as a last resort. Files are read
+ * and downloaded within `limits`. Throws one error naming `dir` and why it failed, or listing
+ * every place tried and why each failed, and how to provide the data. Consumes nothing.
  *
  * @example
  * ```ts
@@ -118,14 +134,22 @@ export async function loadIdxDataset(
   spec: IdxDatasetSpec,
   options: LoadIdxDatasetOptions,
 ): Promise<ImageDataset> {
-  const { split, dataRoot = "data", download: allowDownload = true, sink } = options;
+  const { split, dataRoot = "data", download: allowDownload = true, sink, limits } = options;
   if (split !== "train" && split !== "test") {
     throw new Error(`loadIdxDataset: split must be "train" or "test", got "${split}"`);
   }
-  const candidates: { label: string; dir: string | null; why?: string }[] = [];
   if (options.dir !== undefined) {
-    candidates.push({ label: `directory ${options.dir}`, dir: options.dir });
+    try {
+      return await loadFromDir(spec, split, options.dir, limits);
+    } catch (err) {
+      throw new Error(
+        `${spec.title} (${split}) could not be loaded from ${options.dir}: ` +
+          `${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
+  const candidates: { label: string; dir: string | null; why?: string }[] = [];
   let fromEnv: string | undefined;
   let envProblem = "not set";
   try {
@@ -143,7 +167,7 @@ export async function loadIdxDataset(
   for (const dir of options.systemDirs ?? spec.systemDirs) candidates.push({ label: dir, dir });
   const tried: string[] = [];
   // A directory the user named that does not work gets a note now, whatever works later.
-  const named = new Set([options.dir, fromEnv].filter((d) => d !== undefined));
+  const named = new Set([fromEnv].filter((d) => d !== undefined));
   const note = (text: string) => (sink ?? Deno.stderr).writeSync(new TextEncoder().encode(text));
   for (const { label, dir, why } of candidates) {
     if (dir === null) {
@@ -151,7 +175,7 @@ export async function loadIdxDataset(
       continue;
     }
     try {
-      return await loadFromDir(spec, split, dir);
+      return await loadFromDir(spec, split, dir, limits);
     } catch (err) {
       tried.push(`${label}: ${(err as Error).message}`);
       if (named.has(dir)) note(`${spec.title}: skipping ${label}: ${(err as Error).message}\n`);
@@ -162,8 +186,8 @@ export async function loadIdxDataset(
     tried.push("download: not attempted (download disabled)");
   } else {
     try {
-      await download(spec, split, home, baseUrls, sink);
-      return await loadFromDir(spec, split, home);
+      await download(spec, split, home, baseUrls, options);
+      return await loadFromDir(spec, split, home, limits);
     } catch (err) {
       tried.push(`download into ${home}: ${(err as Error).message}`);
     }

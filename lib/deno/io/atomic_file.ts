@@ -1,7 +1,8 @@
 /**
  * Atomic file writes: the data goes to a temporary file in the target's directory, is flushed to
  * disk, and only then takes the target's name, so readers see the old file or the whole new one,
- * never a partial one. Needs Deno.
+ * never a partial one. A process killed mid-write leaves its temporary file behind;
+ * {@link removeTemporaryFiles} clears them. Needs Deno.
  *
  * @module
  */
@@ -98,4 +99,36 @@ export async function writeFileAtomic(
     throw e;
   }
   await syncDirectory(dir);
+}
+
+/** The names {@link writeFileAtomic} gives its temporary files: `.<name>.<uuid>.tmp`. */
+const TEMPORARY = /^\..+\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes the temporary files that {@link writeFileAtomic} left in `dir` when its process was
+ * killed mid-write (`.<name>.<uuid>.tmp`, each up to a whole file), and returns their paths.
+ * Only call it while no other process writes into `dir` (e.g. under a lock). Other files are
+ * left alone; a missing `dir` has none.
+ *
+ * @example
+ * ```ts
+ * import { removeTemporaryFiles } from "@byol/tfjs/deno";
+ *
+ * const removed = await removeTemporaryFiles(await Deno.makeTempDir());
+ * console.log(removed); // []
+ * ```
+ */
+export async function removeTemporaryFiles(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !TEMPORARY.test(entry.name)) continue;
+      const path = join(dir, entry.name);
+      await removeIfPresent(path);
+      removed.push(path);
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return removed.sort();
 }

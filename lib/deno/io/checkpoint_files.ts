@@ -7,6 +7,8 @@
 import { join } from "node:path";
 import type { Leaf, Tree } from "../../tree.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
+import { readFileLimited } from "./read_file.ts";
+import type { WithLimits } from "../../io/limits.ts";
 import {
   type Checkpoint,
   checkpointStep,
@@ -55,8 +57,9 @@ export async function saveCheckpoint(
 
 /**
  * Loads a checkpoint written by {@link saveCheckpoint}: the trees, with their tensors made on the
- * current backend bit-exactly, and the metadata. Errors name the file and what is wrong with it.
- * Consumes nothing; the caller owns the returned tensors.
+ * current backend bit-exactly, and the metadata. The file's size, its header and its metadata are
+ * checked against `limits` before they are decoded. Errors name the file and what is wrong with
+ * it. Consumes nothing; the caller owns the returned tensors.
  *
  * @example
  * ```ts
@@ -68,8 +71,11 @@ export async function saveCheckpoint(
  * tree.dispose(trees);
  * ```
  */
-export async function loadCheckpoint(path: string): Promise<Required<Checkpoint>> {
-  return decodeCheckpoint(await Deno.readFile(path), { name: path });
+export async function loadCheckpoint(
+  path: string,
+  { limits }: WithLimits = {},
+): Promise<Required<Checkpoint>> {
+  return decodeCheckpoint(await readFileLimited(path, { limits }), { name: path, limits });
 }
 
 /** A checkpoint file found by {@link listCheckpoints}. */

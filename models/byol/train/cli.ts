@@ -10,6 +10,7 @@ import { apply, either, function as fn } from "fp-ts";
 import { BACKEND_CHOICES, type BackendChoice } from "../../../mod.ts";
 import { type PresetName, presets } from "../mod.ts";
 import { bad, ok, type Validation, validationApplicative } from "../schema.ts";
+import type { CheckpointEvery } from "./config.ts";
 import { DATASET_CHOICES, type DatasetChoice, presetFor } from "./datasets.ts";
 import { KNN_MIN_IMAGES } from "./evaluate.ts";
 import { integer, oneOf, parseFlags, path, positiveNumber, type Raw } from "./flags.ts";
@@ -24,13 +25,28 @@ export type Command =
 /** A resumed run keeps its config.json: only where to find data and what to run on may change. */
 function checkResume(values: Readonly<Record<string, string | boolean>>): Validation<null> {
   if (values.resume === undefined) return ok(null);
-  const fixed = Object.keys(values).filter((k) => !["resume", "backend", "data"].includes(k));
+  const fixed = Object.keys(values).filter((k) =>
+    !["resume", "backend", "data", "dashboard"].includes(k)
+  );
   return fixed.length === 0
     ? ok(null)
     : either.left(fixed.map((k) =>
       `--${k} cannot be combined with --resume: a resumed run keeps the settings in its ` +
-      `config.json (only --backend and --data may be given)`
+      `config.json (only --backend, --data and --dashboard may be given)`
     ));
+}
+
+/** `--checkpoint-every`: a whole number of steps (`500`) or of minutes (`10m`). */
+function checkpointEvery(raw: Raw): Validation<CheckpointEvery | undefined> {
+  if (raw === undefined) return ok(undefined);
+  const m = /^(\d+)(m?)$/.exec(raw.trim());
+  const every = m ? Number(m[1]) : NaN;
+  return m && Number.isSafeInteger(every) && every >= 1
+    ? ok({ unit: m[2] === "m" ? "minutes" : "steps", every })
+    : bad(
+      `--${FLAG.checkpointEvery.name} "${raw}": expected a whole number of steps >= 1 (e.g. 500) ` +
+        "or of minutes followed by m (e.g. 10m)",
+    );
 }
 
 /** `--limit` must leave at least one batch (of `--batch-size`, else the preset's). */
@@ -92,6 +108,11 @@ export function parseTrainArgs(args: readonly string[]): Validation<Command> {
         KNN_MIN_IMAGES,
         `the kNN evaluation uses ${KNN_MIN_IMAGES} neighbours`,
       )(str(FLAG.limit)),
+      checkpointEvery: checkpointEvery(str(FLAG.checkpointEvery)),
+      onNonfinite: oneOf(FLAG.onNonfinite.name, ["stop", "skip"] as const)(
+        str(FLAG.onNonfinite),
+      ),
+      dashboard: integer(FLAG.dashboard.name, 0)(str(FLAG.dashboard)),
     }),
     either.chain(checkLimit),
     either.map((v): Command => ({
@@ -109,6 +130,9 @@ export function parseTrainArgs(args: readonly string[]): Validation<Command> {
         evalEvery: v.evalEvery ?? DEFAULTS.evalEvery,
         resume: v.resumeDir,
         limit: v.limit,
+        checkpointEvery: v.checkpointEvery,
+        onNonfinite: v.onNonfinite,
+        dashboard: v.dashboard,
       },
     })),
   );

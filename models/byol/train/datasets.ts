@@ -2,7 +2,8 @@
  * The datasets of `deno task train`, registered once in {@link datasets} (help text, what
  * `--data DIR` holds, the preset a run gets, the loader), and the data of a run: the chosen
  * dataset's train and test splits, with `auto` falling back to the built-in `shapes` when
- * Fashion-MNIST cannot be found or downloaded, cut to `--limit`. `--dataset`'s choices, its help
+ * Fashion-MNIST cannot be found or downloaded (but never when `--data DIR` names where it is),
+ * cut to `--limit`. `--dataset`'s choices, its help
  * text and the check of a run's `config.json` follow from the registry. Reads files (and maybe the
  * network), so it needs Deno.
  *
@@ -31,7 +32,7 @@ export interface DatasetEntry {
   readonly files: string | null;
   /** The preset a run gets without `--preset`. */
   readonly preset: PresetName;
-  /** Both splits; `dir` is `--data DIR`, tried first. Throws saying where it looked. */
+  /** Both splits; `dir` is `--data DIR`, the only place tried when given. Throws saying where. */
   readonly load: (dir: string | undefined) => Promise<Splits>;
 }
 
@@ -146,7 +147,7 @@ export interface RunData extends Splits {
 export interface LoadRunDataOptions {
   /** The `--dataset` asked for. */
   readonly dataset: DatasetChoice;
-  /** `--data DIR`: tried first. */
+  /** `--data DIR`: the only place the data is loaded from when given. */
   readonly dir?: string;
   /** Keep the first `limit` images of each split. */
   readonly limit?: number;
@@ -173,6 +174,16 @@ export function firstImages(dataset: ImageDataset, n: number | undefined): Image
   return { ...cut, source: `${dataset.source}, first ${n}` };
 }
 
+/** The error for a `--data DIR` that did not load: the folder, the dataset and why. */
+function dataDirError(dir: string, name: DatasetName, err: unknown): Error {
+  return new Error(
+    `--data ${dir}: ${name} could not be loaded from it: ${(err as Error).message}`,
+    {
+      cause: err,
+    },
+  );
+}
+
 function banner(lines: readonly string[]): string {
   const rule = "=".repeat(Math.min(96, Math.max(...lines.map((l) => l.length))));
   return [rule, ...lines, rule].join("\n");
@@ -181,7 +192,9 @@ function banner(lines: readonly string[]): string {
 /**
  * Loads the run's train and test splits. `auto` is Fashion-MNIST when its loader finds or
  * downloads it, and otherwise the built-in `shapes`, announced in a banner with the reason (see
- * {@link AUTO}). A dataset asked for by name that cannot be loaded is an error. With `limit`,
+ * {@link AUTO}). A dataset asked for by name that cannot be loaded is an error, and so is a
+ * `dir` (`--data DIR`) that does not load, naming the folder and why (`auto` does not fall back
+ * then), or a `dir` given for a dataset without files. With `limit`,
  * both splits keep their first `limit` images (the test split is cut to the same number, not
  * proportionally, so small runs still get a usable test set).
  *
@@ -204,6 +217,7 @@ export async function loadRunData(options: LoadRunDataOptions): Promise<RunData>
       splits = await datasets[name].load(dir);
       why = `auto: ${name} was found`;
     } catch (err) {
+      if (dir !== undefined) throw dataDirError(dir, AUTO.first, err);
       name = AUTO.fallback;
       splits = await datasets[name].load(dir);
       why = `auto: ${AUTO.first} could not be loaded, so ${name}`;
@@ -216,7 +230,14 @@ export async function loadRunData(options: LoadRunDataOptions): Promise<RunData>
     }
   } else {
     name = dataset;
-    splits = await datasets[name].load(dir);
+    if (dir !== undefined && datasets[name].files === null) {
+      throw new Error(`--data ${dir}: ${name} is built in and reads no files; drop --data`);
+    }
+    try {
+      splits = await datasets[name].load(dir);
+    } catch (err) {
+      throw dir === undefined ? err : dataDirError(dir, name, err);
+    }
   }
   return {
     name,

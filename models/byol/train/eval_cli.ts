@@ -21,6 +21,8 @@ export interface EvalOptions {
   readonly data?: string;
   /** Also evaluate the random-encoder and raw-pixel baselines. */
   readonly baselines: boolean;
+  /** Write the run folder's results.json, pictures and final records (baselines included). */
+  readonly write?: boolean;
 }
 
 /** What `deno task eval`'s command line asks for. */
@@ -40,6 +42,11 @@ export const EVAL_FLAGS: readonly FlagSpec[] = [
     name: "baselines",
     default: "off",
     help: "also evaluate the encoder at its random initialisation and the raw pixels",
+  },
+  {
+    name: "write",
+    default: "off",
+    help: "write the run folder's results.json, curves.svg, features.svg (baselines included)",
   },
   FLAG.help,
 ];
@@ -62,7 +69,9 @@ export function evalUsage(): string {
     "with the run's config.json (or the config in the checkpoint's metadata), and evaluates its",
     `online encoder on the run's data: kNN (k = ${KNN.k.join(", ")}; T = ${KNN.temperature}) ` +
     "and a linear",
-    "probe. Prints a table on stdout; writes nothing.",
+    "probe. Prints a table on stdout; writes nothing, unless --write: then the run folder's",
+    "results.json, curves.svg, features.svg and final records are written from that checkpoint",
+    "(as a finished run writes them; e.g. for a run stopped during its final evaluation).",
     "",
     "Flags:",
     ...flagLines(EVAL_FLAGS),
@@ -70,6 +79,7 @@ export function evalUsage(): string {
     "Examples:",
     "  deno task eval runs/fashion-mnist-20250101-120000",
     "  deno task eval runs/shapes-fashion-mnist-20250101-120000/step-000039.safetensors --baselines",
+    "  deno task eval runs/fashion-mnist-20250101-120000 --write",
   ].join("\n");
 }
 
@@ -115,7 +125,8 @@ export function parseEvalArgs(args: readonly string[]): Validation<EvalCommand> 
         path: v.path,
         backend: v.backend ?? DEFAULTS.backend,
         data: v.data,
-        baselines: values.baselines === true,
+        baselines: values.baselines === true || values.write === true,
+        write: values.write === true,
       },
     })),
   );

@@ -66,9 +66,18 @@ const knnAccuracy = ({ knn }: Pick<EvaluateResult, "knn">): KnnAccuracy => ({
   k200: knn.k200,
 });
 
+/** What {@link knnMonitor} found. */
+export interface KnnMonitorResult {
+  /** kNN test accuracies. */
+  readonly knn: KnnAccuracy;
+  /** The test images' features it used (host arrays; nothing to free). */
+  readonly testFeatures: FeatureSet;
+}
+
 /**
  * The kNN monitor: kNN accuracies of the online encoder's features of `test` against those of
- * `train` (the memory bank). Consumes nothing.
+ * `train` (the memory bank), with the test features (e.g. for the embedding picture). Consumes
+ * nothing.
  *
  * @example
  * ```ts
@@ -80,7 +89,8 @@ const knnAccuracy = ({ knn }: Pick<EvaluateResult, "knn">): KnnAccuracy => ({
  * const state = model.init(random.key(0), [28, 28, 1]);
  * const train = data.shapes(random.key(1), { count: 512 });
  * const test = data.shapes(random.key(2), { count: 128 });
- * const { k20, k200 } = await knnMonitor(model, state, train, test);
+ * const { knn } = await knnMonitor(model, state, train, test);
+ * console.log(knn.k20, knn.k200);
  * tree.dispose(state);
  * ```
  */
@@ -89,9 +99,10 @@ export async function knnMonitor(
   state: ByolState,
   train: ImageDataset,
   test: ImageDataset,
-): Promise<KnnAccuracy> {
+): Promise<KnnMonitorResult> {
   const encode = onlineEncoder(model, state);
-  return knnAccuracy(await evaluation.evaluate({ encode, train, test, knn: KNN, probe: false }));
+  const result = await evaluation.evaluate({ encode, train, test, knn: KNN, probe: false });
+  return { knn: knnAccuracy(result), testFeatures: result.features.test };
 }
 
 /** The data and key a final evaluation uses. */

@@ -1,7 +1,8 @@
 /**
  * The entry points of `deno task train` and `deno task eval`: arguments in, exit code out.
  * Usage errors exit with 2 (every problem listed on stderr), `--help` with 0, a failed run with
- * 1 (its message on stderr, without a stack trace), a run stopped by Ctrl-C with 130 after
+ * 1 (its message on stderr, without a stack trace; a diverged run too), a run stopped by SIGINT
+ * (Ctrl-C) with 130 and by SIGTERM (`docker stop`, a scheduler's preemption) with 143, after
  * saving a checkpoint. Needs Deno.
  *
  * @module
@@ -10,7 +11,10 @@ import { either } from "fp-ts";
 import { parseTrainArgs } from "./cli.ts";
 import { parseEvalArgs } from "./eval_cli.ts";
 import { evaluateCheckpoint } from "./eval_run.ts";
-import { runTraining } from "./run.ts";
+import { dirname } from "node:path";
+import { type Dashboard, serveDashboard } from "./dashboard/server.ts";
+import { type RunOptions, runTraining } from "./run.ts";
+import type { Phase } from "./stopping.ts";
 
 /** Exit code of a usage error (as most CLIs). */
 export const USAGE_ERROR = 2;
@@ -29,9 +33,30 @@ function failure(command: string, err: unknown): number {
   return 1;
 }
 
+/** The signals a run stops on, with the exit status of a run they stopped (128 + number). */
+export const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143 } as const;
+
+type StopSignal = keyof typeof STOP_SIGNALS;
+
+/** What a first signal will do, said from the phase the run is in. */
+function stopping(phase: Phase, signal: StopSignal): string {
+  const again = signal === "SIGINT" ? "Ctrl-C again" : "a second signal";
+  const how = {
+    setup: "stopping once set-up is done, with a checkpoint",
+    step: "stopping after this step with a checkpoint",
+    checkpoint: "stopping once this checkpoint is written",
+    monitor: "abandoning the kNN evaluation; stopping with a checkpoint (it reruns on --resume)",
+    final: "abandoning the final evaluation; stopping (--resume runs it again)",
+  }[phase];
+  return `\n${signal}: ${how} (${again} quits at once)`;
+}
+
 /**
- * Runs `deno task train` with `args` and returns the exit code. The first Ctrl-C stops training
- * after the current step with a checkpoint; a second one quits at once.
+ * Runs `deno task train` with `args` and returns the exit code. The first SIGINT (Ctrl-C) or
+ * SIGTERM stops the run at its next safe point with a checkpoint (after the current step, after
+ * a checkpoint being written, or abandoning an evaluation) and returns 130 or 143; a second one
+ * exits at once with that status (files are written atomically, so none is left half-written).
+ * `extra` adds what only code can give (a preset or encoder of its own, a clock) to the run.
  *
  * @example
  * ```ts
@@ -40,7 +65,10 @@ function failure(command: string, err: unknown): number {
  * Deno.exit(await trainMain(Deno.args));
  * ```
  */
-export async function trainMain(args: readonly string[]): Promise<number> {
+export async function trainMain(
+  args: readonly string[],
+  extra: Pick<RunOptions, "customPreset" | "encoder" | "now"> = {},
+): Promise<number> {
   const parsed = parseTrainArgs(args);
   if (either.isLeft(parsed)) return usageErrors("deno task train", parsed.left);
   if (parsed.right.kind === "help") {
@@ -48,20 +76,58 @@ export async function trainMain(args: readonly string[]): Promise<number> {
     return 0;
   }
   const controller = new AbortController();
-  const interrupt = () => {
-    if (controller.signal.aborted) Deno.exit(130);
-    console.error("\nstopping after this step with a checkpoint (Ctrl-C again to quit now)");
-    controller.abort();
-  };
-  Deno.addSignalListener("SIGINT", interrupt);
+  let phase: Phase = "setup";
+  // Windows has no SIGTERM to listen to.
+  const signals: StopSignal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const listeners = signals.map((signal) => {
+    const listener = () => {
+      if (controller.signal.aborted) Deno.exit(STOP_SIGNALS[signal]);
+      console.error(stopping(phase, signal));
+      controller.abort(signal);
+    };
+    Deno.addSignalListener(signal, listener);
+    return [signal, listener] as const;
+  });
+  const options = parsed.right.options;
+  const dashboardStop = new AbortController();
+  let dashboard: Dashboard | null = null;
   try {
-    const outcome = await runTraining({ ...parsed.right.options, signal: controller.signal });
-    return outcome.stopped ? 130 : 0;
+    if (options.dashboard !== undefined) {
+      dashboard = await startDashboard(options, options.dashboard, dashboardStop.signal);
+    }
+    const outcome = await runTraining({
+      ...options,
+      ...extra,
+      signal: controller.signal,
+      onPhase: (p) => (phase = p),
+    });
+    return outcome.stopped ? STOP_SIGNALS[controller.signal.reason as StopSignal] ?? 130 : 0;
   } catch (err) {
     return failure("deno task train", err);
   } finally {
-    Deno.removeSignalListener("SIGINT", interrupt);
+    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    dashboardStop.abort();
+    await dashboard?.finished;
   }
+}
+
+/** `--dashboard PORT`: the dashboard of the folder the run is in, before the run starts. */
+async function startDashboard(
+  options: RunOptions,
+  port: number,
+  signal: AbortSignal,
+): Promise<Dashboard> {
+  const runsDir = options.resume === undefined ? options.out : dirname(options.resume);
+  await Deno.mkdir(runsDir, { recursive: true });
+  let dashboard: Dashboard;
+  try {
+    dashboard = await serveDashboard({ runsDir, port, signal });
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AddrInUse)) throw err;
+    throw new Error(`--dashboard ${port}: the port is in use; pick another, or 0 for any free one`);
+  }
+  console.error(`dashboard of ${runsDir}: ${dashboard.url}`);
+  return dashboard;
 }
 
 /**

@@ -24,11 +24,18 @@ export {
   type ResolvedCheckpoint,
 } from "./eval_run.ts";
 export type { Validation } from "../schema.ts";
-export { evalMain, trainMain, USAGE_ERROR } from "./main.ts";
+export { evalMain, STOP_SIGNALS, trainMain, USAGE_ERROR } from "./main.ts";
 export {
   checkConfig,
+  checkConfigUnchanged,
+  type CheckpointEvery,
+  checkRunData,
   CONFIG_FORMAT,
+  configChanges,
+  type ConfigsToCompare,
+  DEFAULT_CHECKPOINT_EVERY,
   modelOf,
+  RESUME_MAY_CHANGE,
   type RunConfig,
   runConfigSchema,
   type SplitInfo,
@@ -58,9 +65,20 @@ export {
   KNN,
   KNN_MIN_IMAGES,
   knnMonitor,
+  type KnnMonitorResult,
   onlineEncoder,
 } from "./evaluate.ts";
-export { type LoadedTrainState, loadTrainState, saveTrainState } from "./checkpoints.ts";
+export {
+  type LatestTrainState,
+  type LoadedTrainState,
+  loadLatestTrainState,
+  loadTrainState,
+  newestStoredConfig,
+  readCheckpointConfig,
+  saveTrainState,
+  type TrainStateToSave,
+} from "./checkpoints.ts";
+export type { Phase } from "./stopping.ts";
 export { DEFAULTS, FLAGS, type FlagSpec, PRESET_NAMES, type TrainOptions } from "./options.ts";
 export type {
   BaselineResults,
@@ -78,6 +96,11 @@ export type {
   TrainRecord,
 } from "./records.ts";
 export { formatResults } from "./report.ts";
+export { type Dashboard, type DashboardOptions, serveDashboard } from "./dashboard/server.ts";
+export { DASHBOARD_USAGE, dashboardMain } from "./dashboard/main.ts";
+export { type DemoOptions, type DemoServer, serveDemo } from "./demo/server.ts";
+export { DEMO_BUNDLE, DEMO_USAGE, demoMain } from "./demo/main.ts";
+export { EMBEDDING_FILE, saveEmbedding, type SaveEmbeddingOptions } from "./embedding.ts";
 export { type MetricsFile, readConfig, readMetrics, RUN_FILES, runName } from "./run_folder.ts";
 export { type RunOptions, type RunOutcome, runTraining } from "./run.ts";
 export { type RunKeys, runKeys } from "./session.ts";

@@ -7,6 +7,7 @@
  */
 import { BACKEND_CHOICES, type BackendChoice } from "../../../mod.ts";
 import { type PresetName, presets } from "../mod.ts";
+import type { CheckpointEvery } from "./config.ts";
 import { DATASET_CHOICES, type DatasetChoice } from "./datasets.ts";
 import { KNN_MIN_IMAGES } from "./evaluate.ts";
 
@@ -42,6 +43,12 @@ export interface TrainOptions {
   readonly resume?: string;
   /** Train on the first `limit` training images and evaluate on the first `limit` test images. */
   readonly limit?: number;
+  /** Checkpoints besides each epoch's end (default every 5 minutes of training steps). */
+  readonly checkpointEvery?: CheckpointEvery;
+  /** What a non-finite loss or gradient norm does (default `stop`). */
+  readonly onNonfinite?: "stop" | "skip";
+  /** Serve `deno task dashboard`'s page of the runs folder beside the run (port, or 0: any free one). */
+  readonly dashboard?: number;
 }
 
 /** The defaults of {@link TrainOptions} that do not depend on the dataset or preset. */
@@ -129,6 +136,25 @@ export const FLAG = {
     default: "all",
     help: "train on the first N training images, evaluate on the first N test images " +
       `(N >= ${KNN_MIN_IMAGES})`,
+  },
+  checkpointEvery: {
+    name: "checkpoint-every",
+    value: "N|Nm",
+    default: "5m",
+    help: "also checkpoint every N steps, or every N minutes of training steps (Nm)",
+  },
+  onNonfinite: {
+    name: "on-nonfinite",
+    value: "stop|skip",
+    default: "stop",
+    help: "a NaN/Inf loss or gradient norm stops the run (exit 1), or skips that batch",
+  },
+  dashboard: {
+    name: "dashboard",
+    value: "PORT",
+    default: "off",
+    help: "serve the live dashboard of the runs folder on 127.0.0.1:PORT beside the run " +
+      "(0: any free port)",
   },
   help: { name: "help", default: "", help: "print this text and exit" },
 } as const satisfies Readonly<Record<string, FlagSpec>>;

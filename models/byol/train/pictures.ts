@@ -1,72 +1,120 @@
 /**
- * A run's pictures as SVG strings: the training curves (loss and kNN accuracy over steps, from
- * the records of `metrics.jsonl`) and the test set's encoder features projected to 2-D by PCA,
+ * A run's pictures as SVG strings: the training curves (loss, kNN accuracies, learning rate and
+ * tau over steps, from the records of `metrics.jsonl`) and the test set's encoder features projected to 2-D by PCA,
  * coloured by class. Pure: writing them is the caller's.
  *
  * @module
  */
-import { type FeatureSet, plot } from "../../../mod.ts";
+import { type Embedding, plot } from "../../../mod.ts";
 import type { MetricsRecord } from "./records.ts";
 
-/** At most this many test images are drawn in `features.svg` (the first ones). */
-export const SCATTER_POINTS = 2000;
-
 /**
- * `curves.svg`: the training loss of every `train` record, and the kNN accuracy (k = 200) of every
- * `eval` record and of the trained encoder's `final` record, against the step.
+ * `curves.svg`: three panels against the step, from the records of `metrics.jsonl`: the training
+ * loss of every `train` record (raw, faint, under its smoothed curve, `plot.smooth`); the kNN
+ * accuracies with k = 20 and k = 200 of every `eval` record and of the trained encoder's `final`
+ * record; and the learning rate with tau (on a second axis). Cheap enough to rewrite at every
+ * evaluation.
  *
  * @example
  * ```ts
- * import { readMetrics } from "@byol/tfjs/train";
  * import { curvesSvg } from "./pictures.ts";
  *
- * const { records } = await readMetrics("runs/shapes-fashion-mnist-20250101-120000");
- * const svg = curvesSvg(records, "BYOL on shapes");
+ * const time = new Date().toISOString();
+ * const svg = curvesSvg([
+ *   { type: "eval", step: 0, epoch: 0, knn: { k20: 0.3, k200: 0.28 }, time },
+ *   {
+ *     type: "train", step: 1, epoch: 0, loss: 3.9, tau: 0.99, lr: 0.001, gradNorm: 3,
+ *     collapse: 0.07, imagesPerSecond: 120, time,
+ *   },
+ * ], "BYOL on shapes");
  * ```
  */
 export function curvesSvg(records: readonly MetricsRecord[], title: string): string {
-  const loss = { steps: [] as number[], values: [] as number[] };
-  const knn = { steps: [] as number[], values: [] as number[] };
+  const steps: number[] = [];
+  const loss: number[] = [];
+  const lr: number[] = [];
+  const tau: number[] = [];
+  const knnSteps: number[] = [];
+  const k20: number[] = [];
+  const k200: number[] = [];
   for (const r of records) {
     if (r.type === "train") {
-      loss.steps.push(r.step);
-      loss.values.push(r.loss);
+      steps.push(r.step);
+      loss.push(r.loss);
+      lr.push(r.lr);
+      tau.push(r.tau);
     } else if (r.type === "eval" || (r.type === "final" && r.encoder === "trained")) {
-      knn.steps.push(r.step);
-      knn.values.push(r.knn.k200);
+      knnSteps.push(r.step);
+      k20.push(r.knn.k20);
+      k200.push(r.knn.k200);
     }
   }
-  return plot.trainingCurves({ title: `${title} (kNN: k = 200)`, loss, knnAccuracy: knn });
+  const weight = plot.smoothingWeight(loss.length);
+  const [lossColor, lrColor, tauColor] = [plot.PALETTE[0], plot.PALETTE[3], plot.PALETTE[6]];
+  return plot.lineChart({
+    title,
+    panelHeight: 180,
+    panels: [
+      {
+        yLabel: "loss",
+        series: [
+          { name: "training loss", steps, values: loss, color: lossColor, faint: true },
+          {
+            name: `smoothed (EMA ${weight})`,
+            steps,
+            values: plot.smooth(loss, weight),
+            color: lossColor,
+          },
+        ],
+      },
+      {
+        yLabel: "kNN accuracy",
+        series: [
+          { name: "kNN k = 20", steps: knnSteps, values: k20 },
+          { name: "kNN k = 200", steps: knnSteps, values: k200 },
+        ],
+      },
+      {
+        yLabel: "learning rate",
+        series: [{ name: "learning rate", steps, values: lr, color: lrColor }],
+        right: {
+          yLabel: "tau",
+          series: [{ name: "tau (right axis)", steps, values: tau, color: tauColor }],
+        },
+      },
+    ],
+  });
 }
 
 /**
- * `features.svg`: the first {@link SCATTER_POINTS} test features projected onto their top two
- * principal components (`plot.pca2`), coloured by class, class names in the legend.
+ * `features.svg`: a run's embedding picture (`embedding.json`: the test features projected by
+ * UMAP, or PCA), coloured by class, class names in the legend.
  *
  * @example
  * ```ts
- * import { data, evaluation, random } from "@byol/tfjs";
+ * import { data, evaluation, plot, random } from "@byol/tfjs";
  * import { featuresSvg } from "./pictures.ts";
  *
  * const test = data.shapes(random.key(0), { count: 200 });
- * const svg = await featuresSvg(evaluation.pixelFeatures(test), test.classNames, "Pixels");
+ * const features = evaluation.pixelFeatures(test);
+ * const embedding = await plot.embedding2d({
+ *   features: features.values, columns: features.dim, labels: features.labels,
+ *   classNames: test.classNames, step: 0, key: random.key(1), method: "pca",
+ * });
+ * const svg = featuresSvg(embedding, "Pixels");
  * ```
  */
-export async function featuresSvg(
-  features: FeatureSet,
-  classNames: readonly string[],
-  title: string,
-): Promise<string> {
-  const n = Math.min(features.count, SCATTER_POINTS);
-  const points = await plot.pca2(features.values.subarray(0, n * features.dim), {
-    columns: features.dim,
-  });
+export function featuresSvg(embedding: Embedding, title: string): string {
+  const n = embedding.labels.length;
+  const [what, axis] = embedding.method === "umap"
+    ? ["UMAP", "UMAP"]
+    : ["PCA", "principal component"];
   return plot.scatterPlot({
-    title: `${title} (PCA of ${n} test images)`,
-    points,
-    labels: features.labels.subarray(0, n),
-    classNames,
-    xLabel: "principal component 1",
-    yLabel: "principal component 2",
+    title: `${title} (${what} of ${n} test images)`,
+    points: embedding.points,
+    labels: embedding.labels,
+    classNames: embedding.classNames,
+    xLabel: `${axis} 1`,
+    yLabel: `${axis} 2`,
   });
 }

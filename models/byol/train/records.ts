@@ -92,15 +92,15 @@ export interface ResumeRecord {
   readonly type: "resume";
   /** The checkpoint's step. */
   readonly step: number;
-  /** The checkpoint file resumed from. */
-  readonly checkpoint: string;
+  /** The checkpoint file resumed from; `null` when the run had none yet (it restarts at step 0). */
+  readonly checkpoint: string | null;
   /** The backend of the resumed session. */
   readonly backend: string;
   /** When it was recorded (ISO 8601). */
   readonly time: string;
 }
 
-/** A run stopped early (Ctrl-C) after a checkpoint at `step`. */
+/** A run stopped early (SIGINT or SIGTERM) after a checkpoint at `step`. */
 export interface StopRecord {
   /** The record's kind. */
   readonly type: "stop";
@@ -144,4 +144,9 @@ export interface FinalResults extends TrainedResults, BaselineResults {
   readonly stepSeconds: number;
   /** Whether that session resumed the run from a checkpoint. */
   readonly resumed: boolean;
+  /**
+   * Batches skipped for a non-finite loss or gradient norm (`--on-nonfinite skip`) over the whole
+   * run, every session included; 0 otherwise.
+   */
+  readonly skippedBatches: number;
 }

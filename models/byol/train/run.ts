@@ -1,23 +1,24 @@
 /**
  * A BYOL training run end to end, as `deno task train` runs it: set-up (`session.ts`), the epoch
  * loop (`loop.ts`, where the resume rules are documented), and the final evaluation with its
- * table, `results.json` and pictures. Needs Deno.
+ * table, `results.json` and pictures (`final.ts`). A run asked to stop (`signal`) stops at the
+ * next safe point: after the current step, once a checkpoint being written is written, or at
+ * once during an evaluation (abandoned: it runs again on `--resume`), always with a checkpoint
+ * of the state it stopped at. Needs Deno.
  *
  * @module
  */
 import { type Layer, tree } from "../../../mod.ts";
 import type { ByolPreset, ByolState } from "../mod.ts";
-import { saveTrainState } from "./checkpoints.ts";
 import type { RunConfig } from "./config.ts";
-import { evaluateBaselines, evaluateTrained } from "./evaluate.ts";
-import { checkpointArgs, type Holder, trainEpochs } from "./loop.ts";
+import { finishRun, writeCurves } from "./final.ts";
+import { checkpoint, type Holder, trainEpochs } from "./loop.ts";
 import type { TrainOptions } from "./options.ts";
-import { curvesSvg, featuresSvg } from "./pictures.ts";
-import type { FinalResults, MetricsRecord } from "./records.ts";
-import { formatResults } from "./report.ts";
+import type { FinalResults } from "./records.ts";
 import { formatDuration } from "./progress.ts";
-import { appendMetrics, readMetrics, RUN_FILES, writeRunFile } from "./run_folder.ts";
+import { appendMetrics } from "./run_folder.ts";
 import { openSession, type Session } from "./session.ts";
+import type { Phase } from "./stopping.ts";
 import { type Output, terminalOutput } from "./terminal.ts";
 
 /** A run as code starts it: the CLI's options and what only code can give. */
@@ -28,8 +29,13 @@ export interface RunOptions extends TrainOptions {
   readonly encoder?: Layer;
   /** Where messages go (default {@link terminalOutput}). */
   readonly output?: Output;
-  /** Stops the run after the current step with a checkpoint (the CLI wires Ctrl-C to it). */
+  /**
+   * Stops the run at the next safe point with a checkpoint (the CLI wires SIGINT and SIGTERM to
+   * it): after the current step, after a checkpoint being written, or abandoning an evaluation.
+   */
   readonly signal?: AbortSignal;
+  /** Hears each phase the run enters (the CLI says what a signal will do from it). */
+  readonly onPhase?: (phase: Phase) => void;
   /** Steps between metrics records (default 1, or 10 on WebGPU where reading stalls the GPU). */
   readonly logEvery?: number;
   /** Checkpoints kept in the run folder, the newest ones (default 3). */
@@ -48,24 +54,12 @@ export interface RunOutcome {
   readonly config: RunConfig;
   /** Steps completed. */
   readonly step: number;
-  /** Whether the run was stopped before its last step (then `results` is null). */
+  /** Whether the run was stopped before its results were written (then `results` is null). */
   readonly stopped: boolean;
   /** The final evaluation (as in `results.json`), or `null` when stopped. */
   readonly results: FinalResults | null;
   /** The last state, with `returnState` (else `null`). */
   readonly state: ByolState | null;
-}
-
-const title = (c: RunConfig) => `BYOL on ${c.dataset.name} (preset ${c.preset.name})`;
-
-async function writeCurves(s: Session, out: Output): Promise<void> {
-  const { records, skipped } = await readMetrics(s.dir);
-  if (skipped.length > 0) {
-    out.info(`note: ${RUN_FILES.metrics} lines ${skipped.join(", ")} are not JSON; left out`);
-  }
-  await writeRunFile(s.dir, RUN_FILES.curves, curvesSvg(records, title(s.config)), {
-    overwrite: true,
-  });
 }
 
 /**
@@ -85,44 +79,59 @@ async function writeCurves(s: Session, out: Output): Promise<void> {
 export async function runTraining(options: RunOptions): Promise<RunOutcome> {
   const out = options.output ?? terminalOutput();
   const now = options.now ?? (() => new Date());
+  const { signal, onPhase } = options;
+  onPhase?.("setup");
   const s = await openSession({
     ...options,
     keepCheckpoints: options.keepCheckpoints ?? 3,
     now,
     say: (t) => out.info(t),
   });
-  const held: Holder = { state: s.state };
+  const held: Holder = { state: s.state, skipped: s.skipped, saved: s.saved };
   let kept = false;
   try {
     announce(s, out);
-    const { stopped, stepSeconds } = await trainEpochs(s, held, {
-      out,
-      now,
-      signal: options.signal,
-    });
-    const step = held.state.step;
+    const { stopped, stepSeconds } = await trainEpochs(s, held, { out, now, signal, onPhase });
     let results: FinalResults | null = null;
-    if (stopped) {
-      const path = await saveTrainState(s.dir, checkpointArgs(s, held.state));
-      await appendMetrics(s.dir, { type: "stop", step, time: now().toISOString() });
-      await writeCurves(s, out);
-      out.info(
-        `stopped at step ${step}: saved ${path}\ncontinue with: ` +
-          `deno task train --resume ${s.dir}`,
-      );
-    } else {
+    if (!stopped) {
       out.info(
         `training steps took ${formatDuration(stepSeconds)}` +
           (s.resumed ? " in this session" : ""),
       );
-      results = await finish(s, held.state, stepSeconds, out, now);
+      onPhase?.("final");
+      results = await finishRun(s, {
+        state: held.state,
+        stepSeconds,
+        skippedBatches: held.skipped,
+        out,
+        now,
+        signal,
+      });
     }
+    if (results === null) await stopRun(s, held, out, now);
     kept = options.returnState === true;
     const state = kept ? held.state : null;
-    return { dir: s.dir, config: s.config, step, stopped, results, state };
+    const step = held.state.step;
+    return { dir: s.dir, config: s.config, step, stopped: results === null, results, state };
   } finally {
     if (!kept) tree.dispose(held.state);
+    s.lock.release();
   }
+}
+
+/** A stopped run: its state checkpointed (unless it is already), a stop record, the curves. */
+async function stopRun(s: Session, held: Holder, out: Output, now: () => Date): Promise<void> {
+  const step = held.state.step;
+  const saved = held.saved === step ? null : await checkpoint(s, held);
+  await appendMetrics(s.dir, { type: "stop", step, time: now().toISOString() });
+  await writeCurves(s.dir, s.config, (t) => out.info(t));
+  const what = step >= s.config.totalSteps
+    ? `stopped before the final evaluation (all ${step} steps done)`
+    : `stopped at step ${step} of ${s.config.totalSteps}`;
+  out.info(
+    `${what}${saved ? `: saved ${saved}` : " (its checkpoint is saved)"}\ncontinue with: ` +
+      `deno task train --resume ${s.dir}`,
+  );
 }
 
 function announce(s: Session, out: Output): void {
@@ -147,63 +156,4 @@ function announce(s: Session, out: Output): void {
         `training at the dataset's ${ds.imageShape.join("x")}`,
     );
   }
-}
-
-/** The final evaluation, its records, results.json, the pictures and the table. */
-async function finish(
-  s: Session,
-  state: ByolState,
-  stepSeconds: number,
-  out: Output,
-  now: () => Date,
-): Promise<FinalResults> {
-  const c = s.config;
-  const data = {
-    train: s.data.train,
-    test: s.data.test,
-    probeKey: s.keys.probe,
-    say: (t: string) => out.info(`${t}...`),
-  };
-  const { results, testFeatures } = await evaluateTrained({
-    ...data,
-    model: s.model,
-    state,
-    dataset: c.dataset.name,
-  });
-  const baselines = await evaluateBaselines({
-    ...data,
-    model: s.model,
-    initKey: s.keys.init,
-    inputShape: c.dataset.imageShape,
-  });
-  const full: FinalResults = {
-    ...results,
-    stepSeconds: Math.round(stepSeconds),
-    resumed: s.resumed,
-    ...baselines,
-  };
-  const time = now().toISOString();
-  await appendMetrics(
-    s.dir,
-    ...(["trained", "random", "pixels"] as const).map((encoder): MetricsRecord => ({
-      type: "final",
-      step: state.step,
-      encoder,
-      ...full[encoder],
-      time,
-    })),
-  );
-  await writeRunFile(s.dir, RUN_FILES.results, JSON.stringify(full, null, 2) + "\n");
-  await writeCurves(s, out);
-  const features = await featuresSvg(
-    testFeatures,
-    c.dataset.classNames,
-    `${title(c)}: online encoder features at step ${state.step}`,
-  );
-  await writeRunFile(s.dir, RUN_FILES.features, features, { overwrite: true });
-  out.info(
-    `wrote ${RUN_FILES.results}, ${RUN_FILES.curves}, ${RUN_FILES.features} in ${s.dir}`,
-  );
-  out.result(formatResults(full));
-  return full;
 }

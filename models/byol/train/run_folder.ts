@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../../../deno.ts";
+import { type FolderLock, lockFolder, writeFileAtomic } from "../../../deno.ts";
 import { checkConfig, type RunConfig } from "./config.ts";
 import type { MetricsRecord } from "./records.ts";
 
@@ -69,6 +69,23 @@ export async function createRunFolder(dir: string): Promise<void> {
     );
   }
   await Deno.mkdir(dir, { recursive: true });
+}
+
+/**
+ * Locks run folder `dir` against a second process writing into it (`deno task train` and
+ * `deno task eval --write` hold it while they run; see `lockFolder`); the error of a refusal
+ * names the folder.
+ *
+ * @example
+ * ```ts
+ * import { lockRunFolder } from "./run_folder.ts";
+ *
+ * const lock = await lockRunFolder(await Deno.makeTempDir());
+ * lock.release();
+ * ```
+ */
+export function lockRunFolder(dir: string): Promise<FolderLock> {
+  return lockFolder(dir, { holder: "another deno task train or deno task eval --write" });
 }
 
 /**
@@ -195,26 +212,39 @@ export async function readMetrics(dir: string): Promise<MetricsFile> {
   return { records, skipped };
 }
 
+/** What {@link filterMetrics} removed. */
+export interface FilteredMetrics {
+  /** Records left out by the filter. */
+  readonly dropped: number;
+  /** 1-based numbers of lines that were not JSON (e.g. cut short by a crash), also removed. */
+  readonly damaged: number[];
+}
+
 /**
- * Ends a last line cut short by a crash, so records appended on resume start on their own line.
+ * Rewrites `metrics.jsonl` atomically with only the records `keep` accepts, in order, dropping
+ * lines that are not JSON, so every record ends its line. A resumed run keeps the records up to
+ * its checkpoint's step, so the steps it trains again are not logged twice. A missing or empty
+ * file is left as it is.
  *
  * @example
  * ```ts
- * import { appendMetrics, endMetricsLine } from "./run_folder.ts";
+ * import { appendMetrics, filterMetrics } from "./run_folder.ts";
  *
- * const dir = "runs/shapes-fashion-mnist-20250101-120000";
- * await endMetricsLine(dir);
+ * const dir = await Deno.makeTempDir();
  * await appendMetrics(dir, { type: "stop", step: 12, time: new Date().toISOString() });
+ * await filterMetrics(dir, (r) => r.step <= 10); // { dropped: 1, damaged: [] }
  * ```
  */
-export async function endMetricsLine(dir: string): Promise<void> {
-  const path = join(dir, RUN_FILES.metrics);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return;
-    throw err;
+export async function filterMetrics(
+  dir: string,
+  keep: (record: MetricsRecord) => boolean,
+): Promise<FilteredMetrics> {
+  const { records, skipped } = await readMetrics(dir);
+  const kept = records.filter(keep);
+  const dropped = records.length - kept.length;
+  if (records.length > 0 || skipped.length > 0) {
+    const text = kept.map((r) => JSON.stringify(r) + "\n").join("");
+    await writeRunFile(dir, RUN_FILES.metrics, text, { overwrite: true });
   }
-  if (text !== "" && !text.endsWith("\n")) await Deno.writeTextFile(path, "\n", { append: true });
+  return { dropped, damaged: skipped };
 }

@@ -1,26 +1,40 @@
 /**
  * Setting up a run before its first step: the backend, the data, the run folder with its config
- * (new run) or the config and latest checkpoint of a run folder (`--resume`), the model, the keys
- * and the state. Needs Deno.
+ * (new run) or the config and latest good checkpoint of a run folder (`--resume`), the folder's
+ * lock, the model, the keys and the state. Needs Deno.
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type BackendInfo, type Key, type Layer, random, tree } from "../../../mod.ts";
-import { latestCheckpoint, useDenoBackend } from "../../../deno.ts";
+import {
+  type FolderLock,
+  latestCheckpoint,
+  pathExists,
+  removeTemporaryFiles,
+  useDenoBackend,
+} from "../../../deno.ts";
 import { type Byol, type ByolPreset, type ByolState, presets } from "../mod.ts";
-import { modelOf, resolveConfig, type RunConfig } from "./config.ts";
+import {
+  checkConfigUnchanged,
+  checkRunData,
+  modelOf,
+  resolveConfig,
+  type RunConfig,
+} from "./config.ts";
 import { loadRunData, presetFor, type RunData } from "./datasets.ts";
 import type { TrainOptions } from "./options.ts";
 import {
   appendMetrics,
   createRunFolder,
-  endMetricsLine,
+  filterMetrics,
+  lockRunFolder,
   readConfig,
+  RUN_FILES,
   runName,
   writeConfig,
 } from "./run_folder.ts";
-import { type LoadedTrainState, loadTrainState } from "./checkpoints.ts";
+import { type LatestTrainState, loadLatestTrainState, newestStoredConfig } from "./checkpoints.ts";
 
 /** The keys of a run, all split from the seed's key (stored in each checkpoint). */
 export interface RunKeys {
@@ -47,6 +61,12 @@ export interface Session {
   /** The state to start from; owned by the caller. */
   readonly state: ByolState;
   readonly resumed: boolean;
+  /** Batches skipped for a non-finite loss before this session (from the checkpoint). */
+  readonly skipped: number;
+  /** The step of the checkpoint that holds `state`, or `null` when none does yet. */
+  readonly saved: number | null;
+  /** The run folder's lock, held until the caller releases it. */
+  readonly lock: FolderLock;
 }
 
 /** What {@link openSession} needs beyond the CLI's options. */
@@ -79,7 +99,7 @@ export function runKeys(root: Key): RunKeys {
 async function planNewRun(
   o: SessionOptions,
   backend: BackendInfo,
-): Promise<Omit<Session, "model" | "keys" | "state">> {
+): Promise<Omit<Session, "model" | "keys" | "state" | "skipped" | "saved" | "lock">> {
   const data = await loadRunData({ dataset: o.dataset, dir: o.data, limit: o.limit, say: o.say });
   const preset = o.customPreset ?? presets[o.preset ?? presetFor(data.name)];
   const now = o.now();
@@ -97,6 +117,8 @@ async function planNewRun(
     evalEvery: o.evalEvery,
     logEvery: o.logEvery ?? (backend.name === "webgpu" ? 10 : 1),
     keepCheckpoints: o.keepCheckpoints,
+    checkpointEvery: o.checkpointEvery,
+    onNonfinite: o.onNonfinite,
     backend: { ...backend, requested: o.backend },
     now,
   });
@@ -104,39 +126,88 @@ async function planNewRun(
   return { dir, config, backend, data, resumed: false };
 }
 
+/**
+ * A run folder to continue: its config, its lock (taken before anything is written), the
+ * temporary files of interrupted writes removed, and the same data as before.
+ */
 async function resumedRun(o: SessionOptions, dir: string, backend: BackendInfo) {
   const config = await readConfig(dir);
-  const latest = await latestCheckpoint(dir);
-  if (!latest) throw new Error(`${dir}: no checkpoint (step-NNNNNN.safetensors) to resume from`);
-  if (latest.step >= config.totalSteps) {
-    throw new Error(
-      `${dir} is complete (step ${latest.step} of ${config.totalSteps}); ` +
-        `evaluate it with: deno task eval ${dir}`,
+  const lock = await lockRunFolder(dir);
+  try {
+    if (await pathExists(join(dir, RUN_FILES.results))) {
+      const step = (await latestCheckpoint(dir))?.step ?? config.totalSteps;
+      throw new Error(
+        `${dir} is complete (step ${step} of ${config.totalSteps}): its ${RUN_FILES.results} ` +
+          `is written; evaluate it with: deno task eval ${dir}`,
+      );
+    }
+    const stored = await newestStoredConfig(dir);
+    if (stored) {
+      const file = join(dir, RUN_FILES.config);
+      checkConfigUnchanged({
+        stored: stored.config,
+        checkpoint: stored.path,
+        edited: config,
+        file,
+      });
+    }
+    const removed = await removeTemporaryFiles(dir);
+    if (removed.length > 0) {
+      o.say(
+        `removed ${removed.length} temporary file${removed.length === 1 ? "" : "s"} of ` +
+          `interrupted writes: ${removed.map((p) => basename(p)).join(", ")}`,
+      );
+    }
+    const ds = config.dataset;
+    const data = await loadRunData({
+      dataset: ds.name,
+      dir: o.data ?? ds.dir ?? undefined,
+      limit: ds.limit ?? undefined,
+      say: o.say,
+    });
+    checkRunData(config, data, dir);
+    return { dir, config, backend, data, resumed: true, lock };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** Cuts `metrics.jsonl` back to `step` (saying what went) and records the resume. */
+async function restartMetrics(
+  o: SessionOptions,
+  dir: string,
+  step: number,
+  checkpoint: string | null,
+  backend: BackendInfo,
+): Promise<void> {
+  const { dropped, damaged } = await filterMetrics(dir, (r) => r.step <= step);
+  if (dropped > 0 || damaged.length > 0) {
+    o.say(
+      `${RUN_FILES.metrics}: removed ${dropped} record${dropped === 1 ? "" : "s"} after step ` +
+        `${step}${damaged.length > 0 ? ` and ${damaged.length} damaged line(s)` : ""}; ` +
+        "those steps run again",
     );
   }
-  const ds = config.dataset;
-  const data = await loadRunData({
-    dataset: ds.name,
-    dir: o.data ?? ds.dir ?? undefined,
-    limit: ds.limit ?? undefined,
-    say: o.say,
+  await appendMetrics(dir, {
+    type: "resume",
+    step,
+    checkpoint,
+    backend: backend.name,
+    time: o.now().toISOString(),
   });
-  const counts = [data.train.shape[0], data.test.shape[0]];
-  if (counts[0] !== ds.train.count || counts[1] !== ds.test.count) {
-    throw new Error(
-      `${dir}: the run trained on ${ds.train.count} / ${ds.test.count} ${ds.name} images ` +
-        `(${ds.train.source}), but ${data.train.source} now gives ${counts.join(" / ")}`,
-    );
-  }
-  return { dir, config, backend, data, resumed: true, latest };
 }
 
 /**
  * Sets a run up: selects the backend, then for a new run loads the data, resolves the config,
- * builds and initialises the model and creates the run folder with `config.json`; for `resume`, reads the folder's `config.json`,
- * reloads the same data and loads the latest checkpoint (checked against the model), appending a
- * `resume` record to `metrics.jsonl`. Throws with what is wrong (no checkpoint, a finished run,
- * other data, a checkpoint of another model). Consumes nothing.
+ * builds and initialises the model and creates the run folder with `config.json`; for `resume`,
+ * reads the folder's `config.json`, reloads the same data and loads the newest checkpoint that
+ * loads (checked against the model; a damaged newer one is named in a warning), or starts again
+ * from the seed's initial state when the run stopped before its first checkpoint. On resume the
+ * temporary files of interrupted writes are removed and `metrics.jsonl` is cut back to the
+ * checkpoint's step before a `resume` record is appended. Either way the run folder is locked
+ * (see `lockFolder`) until the caller releases `lock`. Throws with what is wrong (a folder in use,
+ * a finished run, other data, no checkpoint of this model). Consumes nothing.
  *
  * @example
  * ```ts
@@ -148,6 +219,7 @@ async function resumedRun(o: SessionOptions, dir: string, backend: BackendInfo) 
  *   keepCheckpoints: 3, now: () => new Date(), say: console.error,
  * });
  * tree.dispose(session.state);
+ * session.lock.release();
  * ```
  */
 export async function openSession(o: SessionOptions): Promise<Session> {
@@ -158,32 +230,53 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     const keys = runKeys(random.key(base.config.seed));
     // The folder is made only once the model builds, so a bad setting leaves nothing behind.
     const state = model.init(keys.init, base.config.dataset.imageShape);
+    let lock: FolderLock | null = null;
     try {
       await createRunFolder(base.dir);
+      lock = await lockRunFolder(base.dir);
       await writeConfig(base.dir, base.config);
+    } catch (err) {
+      lock?.release();
+      tree.dispose(state);
+      throw err;
+    }
+    return { ...base, model, keys, state, skipped: 0, saved: null, lock };
+  }
+  const base = await resumedRun(o, o.resume, backend);
+  const { config, dir, lock } = base;
+  try {
+    const model = modelOf(config, o.encoder);
+    const root = random.key(config.seed);
+    const like = model.init(runKeys(root).init, config.dataset.imageShape);
+    let latest: LatestTrainState | null;
+    try {
+      latest = await loadLatestTrainState(dir, { like, warn: o.say });
+    } catch (err) {
+      tree.dispose(like);
+      throw err;
+    }
+    if (latest) {
+      tree.dispose(like);
+    } else {
+      o.say(`${dir} has no checkpoint yet: starting again from the seed's initial state (step 0)`);
+    }
+    const state = latest?.state ?? like;
+    try {
+      await restartMetrics(o, dir, state.step, latest?.path ?? null, backend);
     } catch (err) {
       tree.dispose(state);
       throw err;
     }
-    return { ...base, model, keys, state };
+    return {
+      ...base,
+      model,
+      keys: runKeys(latest?.key ?? root),
+      state,
+      skipped: latest?.skipped ?? 0,
+      saved: latest ? state.step : null,
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
   }
-  const { latest, ...base } = await resumedRun(o, o.resume, backend);
-  const { config, dir } = base;
-  const model = modelOf(config, o.encoder);
-  const like = model.init(runKeys(random.key(config.seed)).init, config.dataset.imageShape);
-  let loaded: LoadedTrainState;
-  try {
-    loaded = await loadTrainState(latest.path, { like });
-  } finally {
-    tree.dispose(like);
-  }
-  await endMetricsLine(dir);
-  await appendMetrics(dir, {
-    type: "resume",
-    step: loaded.state.step,
-    checkpoint: latest.path,
-    backend: backend.name,
-    time: o.now().toISOString(),
-  });
-  return { ...base, model, keys: runKeys(loaded.key), state: loaded.state };
 }
