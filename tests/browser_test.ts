@@ -3,14 +3,11 @@
 // run here under Deno.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import puppeteer from "puppeteer-core";
 import { useBackend } from "../mod.ts";
 import { tinyByolLosses } from "./fixtures/tiny_byol.ts";
+import { hasChromium, launchChromium, localPage } from "./helpers/browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const root = fileURLToPath(new URL("..", import.meta.url));
-const hasChromium = await Deno.stat(CHROMIUM).then(() => true, () => false);
-if (!hasChromium) console.log(`skipped: no chromium (${CHROMIUM}); CI installs Debian's chromium`);
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>byol-tfjs</title>
 <link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>`;
@@ -51,42 +48,15 @@ Deno.test({
       return new Response("not found", { status: 404 });
     });
     const origin = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--headless",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        `--user-data-dir=${dir}/profile`,
-      ],
-    });
+    const browser = await launchChromium(dir, ["--disable-gpu"]);
     try {
-      const page = await browser.newPage();
-      const elsewhere: string[] = [];
-      const pageErrors: string[] = [];
-      page.on("pageerror", (error) => pageErrors.push(String(error)));
-      await page.setRequestInterception(true);
-      page.on("request", (request) => {
-        const url = request.url();
-        if (url.startsWith(`${origin}/`) || url.startsWith("data:")) {
-          request.continue();
-        } else {
-          elsewhere.push(url);
-          request.abort();
-        }
-      });
+      const { page, log } = await localPage(browser, origin);
       await page.goto(`${origin}/`, { waitUntil: "load" });
       const inBrowser = await page.evaluate(() =>
         (globalThis as unknown as { byolRun: Promise<number[]> }).byolRun
       );
-      assert.deepEqual(pageErrors, []);
-      assert.deepEqual(elsewhere, [], "the page asked for nothing but the local server");
+      assert.deepEqual(log.errors, []);
+      assert.deepEqual(log.elsewhere, [], "the page asked for nothing but the local server");
 
       assert.equal(inBrowser.length, 5);
       assert.ok(inBrowser.every(Number.isFinite), `finite losses: ${inBrowser}`);

@@ -309,7 +309,12 @@ Deno.test("configChanges: what a resumed run may change is not a change", () => 
       c.keepCheckpoints = 1;
       c.checkpointEvery = { unit: "steps", every: 2 };
       c.onNonfinite = "skip";
-      c.backend = { requested: "wasm", name: "wasm", reason: "asked for" };
+      c.backend = { requested: "wasm", name: "wasm", reason: "asked for", threads: 2 };
+      c.provenance = {
+        command: { main: "file:///x/train.ts", args: ["--resume", "runs/a"] },
+        gitCommit: null,
+        versions: { deno: "2.9.6", tfjs: "4.22.0", package: null },
+      };
     }),
     "config.json",
   );
@@ -330,6 +335,7 @@ Deno.test("configChanges: what a resumed run may change is not a change", () => 
       "keepCheckpoints",
       "logEvery",
       "onNonfinite",
+      "provenance",
     ],
   );
 });
@@ -353,7 +359,7 @@ Deno.test("checkConfigUnchanged: one message listing every field, and what may c
           "Restore the checkpoint's values, or start a new run for other settings (a resumed " +
           "run may change only createdAt, dataset.requested, dataset.why, dataset.dir, " +
           "dataset.train.source, dataset.test.source, evalEvery, logEvery, keepCheckpoints, " +
-          "checkpointEvery, onNonfinite, backend).",
+          "checkpointEvery, onNonfinite, backend, provenance).",
       );
       return true;
     },

@@ -283,7 +283,7 @@ Deno.test("deno task dashboard refuses bad arguments and a missing folder with e
   } finally {
     console.error = original;
   }
-  assert.match(errors[0], /--port must be an integer in \[0, 65535\], got x/);
+  assert.match(errors[0], /--port "x": expected a port, an integer in \[0, 65535\]/);
   assert.match(errors[1], /expected at most one RUNS_DIR, got 2/);
   assert.match(errors[2], /colour/);
   assert.match(errors[3], /\/no\/such\/runs is not a folder/);

@@ -288,3 +288,43 @@ Deno.test("bad input gets errors that say what was wrong", async () => {
   );
   assert.equal(tf.memory().numTensors, before);
 });
+
+Deno.test("an aborted signal stops extraction, kNN and the probe, mid-way, leaking no tensors", async () => {
+  const before = tf.memory().numTensors;
+  const stopped = AbortSignal.abort("stop");
+  const [train, test] = clusters(16, [300, 100]);
+  await assert.rejects(weightedKnn(train, test, { k: 20, chunkSize: 10, signal: stopped }));
+  await assert.rejects(linearProbe(train, test, { key, signal: stopped }));
+  // Aborted during the work: after the encoder's second batch, or the probe's second epoch.
+  let batches = 0;
+  const controller = new AbortController();
+  const encode = (x: tf.Tensor4D) => {
+    if (++batches === 2) controller.abort("stop");
+    return tf.reshape(x, [x.shape[0], 36]) as tf.Tensor2D;
+  };
+  await assert.rejects(
+    evaluate({
+      encode,
+      train: halves(17, 64),
+      test: halves(18, 32),
+      key,
+      batchSize: 8,
+      signal: controller.signal,
+    }),
+  );
+  assert.equal(batches, 2, "no batch after the abort");
+  const epochs = new AbortController();
+  let seen = 0;
+  const probe = linearProbe(train, test, {
+    key,
+    epochs: 50,
+    batchSize: 300,
+    signal: epochs.signal,
+  });
+  const timer = setInterval(() => {
+    if (++seen === 2) epochs.abort("stop");
+  }, 0);
+  await assert.rejects(probe, (err) => err === "stop");
+  clearInterval(timer);
+  assert.equal(tf.memory().numTensors, before);
+});

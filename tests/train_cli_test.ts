@@ -51,10 +51,12 @@ function problems<A>(parsed: Validation<A>): readonly string[] {
 }
 
 Deno.test("train CLI: no arguments gives the defaults", () => {
+  // The preset's epochs, batch size and learning rate stay unset: a preset given in code gives its own.
   assert.deepEqual(options([]), {
     dataset: "auto",
     data: undefined,
     preset: undefined,
+    customPreset: undefined,
     epochs: undefined,
     batchSize: undefined,
     learningRate: undefined,
@@ -62,48 +64,53 @@ Deno.test("train CLI: no arguments gives the defaults", () => {
     seed: 0,
     out: "runs",
     evalEvery: 1,
-    resume: undefined,
+    logEvery: undefined,
+    keepCheckpoints: 3,
     limit: undefined,
-    checkpointEvery: undefined,
-    onNonfinite: undefined,
+    checkpointEvery: { unit: "minutes", every: 5 },
+    onNonfinite: "stop",
     dashboard: undefined,
+    initFrom: undefined,
+    args: [],
   });
   assert.equal(DEFAULTS.out, "runs");
 });
 
 Deno.test("train CLI: every flag is parsed, in both --flag value and --flag=value forms", () => {
+  const args = [
+    "--dataset",
+    "cifar10",
+    "--data=/tmp/cifar",
+    "--preset",
+    "paper",
+    "--epochs",
+    "3",
+    "--batch-size=64",
+    "--lr",
+    "1.5e-3",
+    "--backend",
+    "cpu",
+    "--seed",
+    "7",
+    "--out",
+    "elsewhere",
+    "--eval-every",
+    "0",
+    "--limit",
+    "2048",
+    "--checkpoint-every",
+    "500",
+    "--on-nonfinite=skip",
+    "--dashboard",
+    "0",
+  ];
   assert.deepEqual(
-    options([
-      "--dataset",
-      "cifar10",
-      "--data=/tmp/cifar",
-      "--preset",
-      "paper",
-      "--epochs",
-      "3",
-      "--batch-size=64",
-      "--lr",
-      "1.5e-3",
-      "--backend",
-      "cpu",
-      "--seed",
-      "7",
-      "--out",
-      "elsewhere",
-      "--eval-every",
-      "0",
-      "--limit",
-      "2048",
-      "--checkpoint-every",
-      "500",
-      "--on-nonfinite=skip",
-      "--dashboard",
-      "0",
-    ]),
+    options(args),
     {
       dataset: "cifar10",
       data: "/tmp/cifar",
       preset: "paper",
+      customPreset: undefined,
       epochs: 3,
       batchSize: 64,
       learningRate: 1.5e-3,
@@ -111,11 +118,14 @@ Deno.test("train CLI: every flag is parsed, in both --flag value and --flag=valu
       seed: 7,
       out: "elsewhere",
       evalEvery: 0,
-      resume: undefined,
+      logEvery: undefined,
+      keepCheckpoints: 3,
       limit: 2048,
       checkpointEvery: { unit: "steps", every: 500 },
       onNonfinite: "skip",
       dashboard: 0,
+      initFrom: undefined,
+      args,
     },
   );
   assert.deepEqual(options(["--checkpoint-every", "10m"]).checkpointEvery, {
@@ -198,11 +208,11 @@ Deno.test("train CLI: --limit must leave one whole batch, of --batch-size or the
   assert.deepEqual(rest, []);
   assert.match(
     problem,
-    /--limit 300 leaves no whole batch of 4096 images \(the preset's batch size\)/,
+    /^dataset\.limit: expected at least batchSize \(4096\), got 300: it leaves no whole batch .*\(--limit 300\)$/,
   );
   assert.match(
     problems(parseTrainArgs(["--limit", "300", "--batch-size", "512"]))[0],
-    /--limit 300 leaves no whole batch of 512 images: raise --limit or lower --batch-size/,
+    /^dataset\.limit: expected at least batchSize \(512\), got 300: .*\(raise the limit or lower the batch size\) \(--limit 300\)$/,
   );
   assert.equal(options(["--limit", "200", "--batch-size", "64"]).limit, 200);
   assert.equal(options(["--limit", "256", "--dataset", "cifar10"]).limit, 256);
@@ -234,10 +244,18 @@ Deno.test("train CLI: --help and -h give the usage with every flag, its default 
 Deno.test("eval CLI: one path, known flags", () => {
   const parsed = parseEvalArgs(["runs/a", "--baselines", "--backend", "wasm"]);
   assert.ok(either.isRight(parsed));
+  const unset = {
+    data: undefined,
+    dataset: undefined,
+    initFrom: undefined,
+    limit: undefined,
+    out: undefined,
+    preset: undefined,
+  };
   assert.deepEqual((parsed.right as Extract<EvalCommand, { kind: "eval" }>).options, {
+    ...unset,
     path: "runs/a",
     backend: "wasm",
-    data: undefined,
     baselines: true,
     write: false,
   });
@@ -245,7 +263,7 @@ Deno.test("eval CLI: one path, known flags", () => {
   assert.ok(either.isRight(write));
   assert.deepEqual(
     (write.right as Extract<EvalCommand, { kind: "eval" }>).options,
-    { path: "runs/a", backend: "auto", data: undefined, baselines: true, write: true },
+    { ...unset, path: "runs/a", backend: "auto", baselines: true, write: true },
   );
   assert.match(problems(parseEvalArgs([]))[0], /expected a run folder or checkpoint file/);
   const found = problems(parseEvalArgs(["a", "b", "--backend", "gpu", "--nope"]));
@@ -417,16 +435,19 @@ async function readmeRunConfig(): Promise<Record<string, unknown>> {
   return JSON.parse(await Deno.readTextFile(new URL(`../${README_RUN}`, import.meta.url)));
 }
 
-Deno.test("checkConfig: a byol-run/1 config.json of an earlier run loads as byol-run/2", async () => {
+Deno.test("checkConfig: a byol-run/1 config.json of an earlier run loads as byol-run/3", async () => {
   const json = await readmeRunConfig();
   assert.equal(json.format, "byol-run/1");
   const config: RunConfig = checkConfig(json, README_RUN);
   // Upgraded as that run behaved: checkpoints at epoch ends only, stop on a non-finite loss.
   assert.deepEqual(config, {
     ...json,
-    format: "byol-run/2",
+    format: "byol-run/3",
     checkpointEvery: { unit: "steps", every: json.stepsPerEpoch },
     onNonfinite: "stop",
+    backend: { ...json.backend as object, threads: null },
+    initFrom: null,
+    provenance: null,
   });
   assert.equal(config.preset.encoder.arch, "convnet");
   // Its model builds (the run's preset, not today's), e.g. for deno task eval.
@@ -475,6 +496,6 @@ Deno.test("checkConfig: every problem at once, each with its path and what is ex
   for (const re of expected) assert.match(message, re);
   assert.throws(
     () => checkConfig({ ...json, format: "byol-run/0" }, "c.json"),
-    /c\.json: format is "byol-run\/0", expected "byol-run\/2"/,
+    /c\.json: format is "byol-run\/0", expected "byol-run\/3"/,
   );
 });

@@ -20,6 +20,7 @@ import {
   runTraining,
 } from "../models/byol/train/mod.ts";
 import { tinyEncoder, tinyPreset } from "./fixtures/tiny_train.ts";
+import { mulberry32 } from "./helpers/seeded.ts";
 
 const FIXTURE = new URL("./fixtures/tiny_train.ts", import.meta.url).pathname;
 
@@ -124,18 +125,6 @@ function spawn(args: string[]) {
   };
 }
 
-/** A seeded generator of numbers in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 type Interruption = { signal: Deno.Signal; at: "random" | "final" };
 
 /** What each interruption of the killed run met. */
@@ -164,7 +153,7 @@ async function killAndResume(backend: "cpu" | "wasm", seed: number) {
     },
   );
   try {
-    const random = seeded(seed);
+    const random = mulberry32(seed);
     const plan: Interruption[] = [
       { signal: "SIGKILL", at: "random" },
       { signal: "SIGTERM", at: "random" },

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { io, nn, tf, tree } from "../mod.ts";
 import { listCheckpoints, useDenoBackend } from "../deno.ts";
-import { type ByolPreset, fashionMnist } from "../models/byol/mod.ts";
 import {
   evaluateCheckpoint,
   loadTrainState,
@@ -14,21 +13,11 @@ import {
   runTraining,
   type TrainRecord,
 } from "../models/byol/train/mod.ts";
+import { tinyPreset } from "./fixtures/tiny_train.ts";
 
 await useDenoBackend("wasm");
 
-// A tiny recipe so a few dozen steps take seconds: the fashion-mnist preset's views, small heads.
-const tiny: ByolPreset = {
-  ...fashionMnist,
-  name: "tiny",
-  projector: { hidden: 32, out: 16 },
-  predictor: { hidden: 32, out: 16 },
-  batchSize: 32,
-  epochs: 3,
-  warmupEpochs: 0,
-  optimizer: { kind: "adamw", learningRate: 5e-3, weightDecay: 0 },
-};
-
+// The tiny recipe with a two-conv encoder (the fixture's trainer has one conv).
 const encoder = nn.sequential({
   conv1: nn.conv2d({ filters: 8, kernel: 3, stride: 2, bias: false }),
   bn1: nn.batchNorm(),
@@ -60,7 +49,7 @@ const base = (out: string): RunOptions => ({
   out,
   evalEvery: 1,
   limit: 256,
-  customPreset: tiny,
+  customPreset: tinyPreset,
   encoder,
   now: () => new Date(2025, 0, 2, 3, 4, 5),
 });

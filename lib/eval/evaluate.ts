@@ -23,6 +23,8 @@ export interface EvaluateInputs {
   readonly batchSize?: number;
   /** Options of {@link weightedKnn}; default k 20 and 200, temperature 0.1. */
   readonly knn?: KnnOptions;
+  /** Stops the evaluation at its next batch, chunk or probe epoch (it throws the reason). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface EvaluateInputs {
 export type EvaluateOptions =
   & EvaluateInputs
   & (
-    | { readonly probe?: Omit<LinearProbeOptions, "key">; readonly key: Key }
+    | { readonly probe?: Omit<LinearProbeOptions, "key" | "signal">; readonly key: Key }
     | { readonly probe: false; readonly key?: undefined }
   );
 
@@ -74,15 +76,19 @@ export function evaluate(
   options: EvaluateOptions & { readonly key: Key },
 ): Promise<EvaluateResult<LinearProbeResult>>;
 export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult> {
-  const { encode, train, test, batchSize, knn = {} } = options;
+  const { encode, train, test, batchSize, knn = {}, signal } = options;
   const features = (dataset: ImageDataset): Promise<FeatureSet> | FeatureSet =>
-    encode === "pixels" ? pixelFeatures(dataset) : extractFeatures(encode, dataset, { batchSize });
+    encode === "pixels"
+      ? pixelFeatures(dataset)
+      : extractFeatures(encode, dataset, { batchSize, signal });
   const trainFeatures = await features(train);
   const testFeatures = await features(test);
-  const scores = await weightedKnn(trainFeatures, testFeatures, knn);
-  const linear = options.probe === false
-    ? null
-    : await linearProbe(trainFeatures, testFeatures, { ...options.probe, key: options.key });
+  const scores = await weightedKnn(trainFeatures, testFeatures, { ...knn, signal });
+  const linear = options.probe === false ? null : await linearProbe(trainFeatures, testFeatures, {
+    ...options.probe,
+    key: options.key,
+    signal,
+  });
   return {
     knn: Object.fromEntries(scores.map(({ k, accuracy }) => [`k${k}`, accuracy])),
     linear,

@@ -37,6 +37,8 @@ export type Encoder = (images: tf.Tensor4D) => tf.Tensor;
 export interface ExtractOptions {
   /** Images per forward pass; default 256. */
   readonly batchSize?: number;
+  /** Stops the extraction between batches (it then throws the signal's reason). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -151,7 +153,7 @@ function checkNonEmpty(fn: string, dataset: ImageDataset): ImageDataset {
 export async function extractFeatures(
   encode: Encoder,
   dataset: ImageDataset,
-  { batchSize = 256 }: ExtractOptions = {},
+  { batchSize = 256, signal }: ExtractOptions = {},
 ): Promise<FeatureSet> {
   const fn = "extractFeatures";
   checkNonEmpty(fn, dataset);
@@ -165,6 +167,10 @@ export async function extractFeatures(
   // Unshuffled, so the key only fills the parameter and every image is visited once, in order.
   const batches = epochBatches(random.key(0), dataset, { batchSize, shuffle: false });
   for await (const { images, labels } of batches) {
+    if (signal?.aborted) {
+      tf.dispose([images, labels]);
+      signal.throwIfAborted();
+    }
     const size = images.shape[0];
     let features: tf.Tensor;
     try {

@@ -19,6 +19,8 @@ export interface KnnOptions {
    * similarity block at about 2^24 floats (64 MiB).
    */
   readonly chunkSize?: number;
+  /** Stops the vote between chunks of test rows (it then throws the signal's reason). */
+  readonly signal?: AbortSignal;
 }
 
 /** The kNN classifier's result for one `k`. */
@@ -97,7 +99,7 @@ function checkKs(fn: string, k: number | readonly number[], bankSize: number): n
 export async function weightedKnn(
   train: FeatureSet,
   test: FeatureSet,
-  { k = [20, 200], temperature = 0.1, chunkSize }: KnnOptions = {},
+  { k = [20, 200], temperature = 0.1, chunkSize, signal }: KnnOptions = {},
 ): Promise<KnnScore[]> {
   const fn = "weightedKnn";
   checkFeaturePair(fn, train, test);
@@ -115,6 +117,7 @@ export async function weightedKnn(
   const bank = transposedBank(train);
   try {
     for (let start = 0; start < test.count; start += rowsPerChunk) {
+      signal?.throwIfAborted();
       const end = Math.min(start + rowsPerChunk, test.count);
       const [topSims, topIndices] = tf.tidy(() => {
         const queries = tf.tensor2d(normalizedRows(test, start, end), [end - start, test.dim]);

@@ -26,6 +26,11 @@ export interface LinearProbeOptions {
   readonly batchSize?: number;
   /** Adam's learning rate at step 0, decayed to 0 along a cosine over all steps; default 1e-2. */
   readonly learningRate?: number;
+  /**
+   * Stops the probe between epochs (it then throws the signal's reason); each epoch yields to
+   * the event loop first, so that a signal can arrive.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What {@link linearProbe} reports. */
@@ -113,7 +118,7 @@ async function predict(params: ProbeParams, set: FeatureSet): Promise<Int32Array
 export async function linearProbe(
   train: FeatureSet,
   test: FeatureSet,
-  { key, epochs = 30, batchSize = 1024, learningRate = 1e-2 }: LinearProbeOptions,
+  { key, epochs = 30, batchSize = 1024, learningRate = 1e-2, signal }: LinearProbeOptions,
 ): Promise<LinearProbeResult> {
   checkFeaturePair("linearProbe", train, test);
   positiveInteger("epochs", epochs);
@@ -137,6 +142,10 @@ export async function linearProbe(
   let lastEpochLoss: tf.Scalar = tf.scalar(0);
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
+      if (signal) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        signal.throwIfAborted();
+      }
       const order = random.permutationArray(random.foldIn(key, epoch), count);
       for (let s = 0; s < stepsPerEpoch; s++) {
         const [x, oneHot] = uploadBatch(

@@ -119,7 +119,8 @@ const at = (path: string, key: string | number) =>
 const problem = (path: string, text: string) => bad(path === "" ? text : `${path}: ${text}`);
 
 /**
- * The values `test` accepts, described as `expected`.
+ * The values `test` accepts, described as `expected`; `hint` adds to the message of a value it
+ * refuses (e.g. a suggestion).
  *
  * @example
  * ```ts
@@ -132,11 +133,17 @@ const problem = (path: string, text: string) => bad(path === "" ? text : `${path
  * evenNumber.validate(3, "batchSize"); // left(["batchSize: expected an even integer, got 3"])
  * ```
  */
-export function refine<T>(expected: string, test: (value: unknown) => value is T): Schema<T> {
+export function refine<T>(
+  expected: string,
+  test: (value: unknown) => value is T,
+  hint: (value: unknown) => string = () => "",
+): Schema<T> {
   return {
     expected,
     validate: (value, path) =>
-      test(value) ? ok(value) : problem(path, `expected ${expected}, got ${shown(value)}`),
+      test(value)
+        ? ok(value)
+        : problem(path, `expected ${expected}, got ${shown(value)}${hint(value)}`),
   };
 }
 
@@ -248,6 +255,10 @@ export function oneOf<const T extends readonly (string | number)[]>(
   return refine(
     `one of ${values.map((v) => JSON.stringify(v)).join(", ")}`,
     (x): x is T[number] => values.includes(x as T[number]),
+    (x) =>
+      typeof x === "string"
+        ? didYouMean(x, values.filter((v) => typeof v === "string"), (v) => JSON.stringify(v))
+        : "",
   );
 }
 
@@ -380,16 +391,64 @@ export type FieldsOf<C> = { readonly [K in keyof C]-?: Schema<C[K]> };
 /** The value of a {@link struct} of `F`. */
 export type StructOf<F extends Fields> = { readonly [K in keyof F]: TypeOf<F[K]> };
 
+/** The edit distance between `a` and `b`: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/**
+ * The candidate closest to `name` by edit distance (ignoring case), when it is close enough to
+ * be a likely misspelling (at most a third of its letters, at least 1, differ), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.closest("weightDecy", ["learningRate", "weightDecay"]); // "weightDecay"
+ * schema.closest("seeds", ["epochs"]); // undefined
+ * ```
+ */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    if (d <= limit && d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+/** ` (did you mean X?)` for the candidate closest to `name`, or `""`. */
+const didYouMean = (name: string, candidates: readonly string[], show = (s: string) => s) => {
+  const match = closest(name, candidates);
+  return match === undefined ? "" : ` (did you mean ${show(match)}?)`;
+};
+
 function checkFields<F extends Fields>(
   fields: F,
   value: Readonly<Record<string, unknown>>,
   path: string,
 ): Validation<StructOf<F>> {
   const names = Object.keys(fields);
-  const extra = Object.keys(value).filter((k) => !Object.hasOwn(fields, k)).map((k) =>
-    problem(at(path, k), `unexpected field (expected only ${names.join(", ")})`)
+  const unknown = Object.keys(value).filter((k) => !Object.hasOwn(fields, k));
+  const extra = unknown.map((k) =>
+    problem(
+      at(path, k),
+      `unexpected field${didYouMean(k, names)} (expected only ${names.join(", ")})`,
+    )
   );
-  const checked = names.map((k) =>
+  // A missing field that an unknown one misspells is reported once, as the misspelling.
+  const misspelt = new Set(unknown.map((k) => closest(k, names)));
+  const checked = names.filter((k) => !(misspelt.has(k) && value[k] === undefined)).map((k) =>
     either.map((v) => [k, v] as const)(fields[k].validate(value[k], at(path, k)))
   );
   return either.map((entries: readonly (readonly [string, unknown])[]) =>
@@ -400,7 +459,8 @@ function checkFields<F extends Fields>(
 /**
  * Objects with exactly the given fields (a missing or an unknown field is a problem, a missing
  * {@link optional} one is not), each checked at `path.name`; the value has them in the schema's
- * order.
+ * order. An unknown field names the closest valid one ({@link closest}), and stands alone for
+ * a missing field it misspells.
  *
  * @example
  * ```ts
@@ -409,8 +469,7 @@ function checkFields<F extends Fields>(
  * const head = schema.struct({ hidden: schema.integer(1), out: schema.integer(1) });
  * head.validate({ hidden: 0, outs: 2 }, "projector");
  * // left(["projector.hidden: expected an integer >= 1, got 0",
- * //       "projector.out: expected an integer >= 1, got nothing",
- * //       "projector.outs: unexpected field (expected only hidden, out)"])
+ * //       "projector.outs: unexpected field (did you mean out?) (expected only hidden, out)"])
  * ```
  */
 export function struct<F extends Fields>(fields: F): Schema<StructOf<F>> {
@@ -457,7 +516,11 @@ export function tagged<Tag extends string, M extends Readonly<Record<string, Fie
       if (!isObject(value)) return problem(path, `expected ${expected}, got ${shown(value)}`);
       const { [tag]: name, ...rest } = value;
       if (typeof name !== "string" || !Object.hasOwn(members, name)) {
-        return problem(at(path, tag), `expected one of ${names.join(", ")}, got ${shown(name)}`);
+        return problem(
+          at(path, tag),
+          `expected one of ${names.join(", ")}, got ${shown(name)}` +
+            (typeof name === "string" ? didYouMean(name, names) : ""),
+        );
       }
       return either.map((fields: object) => ({ [tag]: name, ...fields }) as TaggedOf<Tag, M>)(
         checkFields(members[name], rest, path),
@@ -490,8 +553,17 @@ export interface Rule<T> {
 
 const PATH = /^[\w$-]+(\.[\w$-]+|\[\d+\])*$/;
 
-/** The path a problem names (`path: text`), or `""` (the whole value) when it names none. */
-function problemPath(message: string): string {
+/**
+ * The path a problem names (`path: text`), or `""` (the whole value) when it names none.
+ *
+ * @example
+ * ```ts
+ * import { schema } from "@byol/tfjs/byol";
+ *
+ * schema.problemPath("preset.views[0].crop.scale: expected ..."); // "preset.views[0].crop.scale"
+ * ```
+ */
+export function problemPath(message: string): string {
   const colon = message.indexOf(": ");
   const path = colon < 0 ? "" : message.slice(0, colon);
   return PATH.test(path) ? path : "";

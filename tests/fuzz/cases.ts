@@ -12,6 +12,7 @@ import { encode as encodeJpeg } from "jpeg-js";
 import { join } from "node:path";
 import { data, io, tf, tree } from "../../mod.ts";
 import { loadCheckpoint, loadCifar10, loadImageFolder, readIdxFile } from "../../deno.ts";
+import { mulberry32 } from "../helpers/seeded.ts";
 
 /** The readers a case goes through. */
 export const READERS = [
@@ -44,18 +45,6 @@ export interface FuzzCase {
 
 /** How a case ended. */
 export type Outcome = "ok" | "clean error" | "unclean error";
-
-/** A deterministic generator of 32-bit values (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -192,7 +181,7 @@ function jpegClaiming(width: number, height: number, garbage = 0): Uint8Array {
     }
     at += 2 + ((file[at + 2] << 8) | file[at + 3]);
   }
-  const random = rng(width * 65536 + height);
+  const random = mulberry32(width * 65536 + height);
   const coded = Uint8Array.from({ length: garbage }, () => random() * 255);
   return concat(file.subarray(0, file.length - 2), coded, file.subarray(file.length - 2));
 }
@@ -210,7 +199,7 @@ export interface Seeds {
 
 /** Makes the valid seed files (needs a tfjs backend for the checkpoints). */
 export async function makeSeeds(): Promise<Seeds> {
-  const random = rng(12345);
+  const random = mulberry32(12345);
   const bytes = (n: number) => Uint8Array.from({ length: n }, () => random() * 256);
   const png = [
     pngFile({ width: 6, height: 5, idat: deflateSync(scanlines(random, 5, 6)) }),
@@ -552,7 +541,7 @@ const EXTENSIONS: Partial<Record<Reader, string>> = {
 
 /** Case `index` of `seed`: the same bytes every time. */
 export function fuzzCase(seeds: Seeds, seed: number, index: number): FuzzCase {
-  const random = rng(seed * 1_000_003 + index);
+  const random = mulberry32(seed * 1_000_003 + index);
   if (index % 10 === 0) {
     const crafted = CRAFTED[(index / 10) % CRAFTED.length];
     return {

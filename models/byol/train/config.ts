@@ -46,10 +46,18 @@ import {
 import { KNN_MIN_IMAGES } from "./evaluate.ts";
 
 /** The version tag of {@link RunConfig}, checked when a run is resumed or evaluated. */
-export const CONFIG_FORMAT = "byol-run/2";
+export const CONFIG_FORMAT = "byol-run/3";
 
-/** An earlier format that {@link checkConfig} still reads, filling in what it lacks. */
+/** Earlier formats that {@link checkConfig} still reads, filling in what they lack. */
 const CONFIG_FORMAT_V1 = "byol-run/1";
+const CONFIG_FORMAT_V2 = "byol-run/2";
+
+/** Every format tag {@link checkConfig} reads, the current one last. */
+export const CONFIG_FORMATS: readonly string[] = [
+  CONFIG_FORMAT_V1,
+  CONFIG_FORMAT_V2,
+  CONFIG_FORMAT,
+];
 
 /** A split as the config records it. */
 export interface SplitInfo {
@@ -57,6 +65,28 @@ export interface SplitInfo {
   readonly source: string;
   /** Number of images. */
   readonly count: number;
+}
+
+/** Weights a run started from instead of its seed's initial ones (`--init-from FILE`). */
+export interface InitFrom {
+  /** The file, as given. */
+  readonly path: string;
+  /** The SHA-256 of its bytes (hex), so a resumed run can tell the file changed. */
+  readonly sha256: string;
+}
+
+/** What made a run, recorded when it starts; nothing here changes what the run computes. */
+export interface Provenance {
+  /** The program (`Deno.mainModule`) and its arguments as given, or `null` when run from code. */
+  readonly command: { readonly main: string; readonly args: readonly string[] } | null;
+  /** The git commit (`HEAD`) of the package's checkout, or `null` when it is not in one. */
+  readonly gitCommit: string | null;
+  /** The versions of Deno, tfjs and this package (`null` when its deno.json is out of reach). */
+  readonly versions: {
+    readonly deno: string;
+    readonly tfjs: string;
+    readonly package: string | null;
+  };
 }
 
 /** The resolved configuration of a run (the content of `config.json`). */
@@ -120,7 +150,13 @@ export interface RunConfig {
     readonly name: string;
     /** Why (e.g. no hardware GPU). */
     readonly reason: string;
+    /** The wasm backend's threads, or `null` on another backend (or in an older run). */
+    readonly threads: number | null;
   };
+  /** The weights the run started from, or `null`: its seed's initial ones. */
+  readonly initFrom: InitFrom | null;
+  /** The command line, git commit and versions (`null` in a run older than byol-run/3). */
+  readonly provenance: Provenance | null;
 }
 
 /** A checkpoint cadence: every `every` steps, or every `every` minutes of training steps. */
@@ -139,6 +175,27 @@ const split = (min: number, why: string) =>
     source: string,
     count: finite(`an integer >= ${min} (${why})`, (x) => Number.isSafeInteger(x) && x >= min),
   });
+
+/**
+ * The schema of {@link CheckpointEvery}: a whole number of steps >= 1, or minutes > 0.
+ *
+ * @example
+ * ```ts
+ * import { checkpointEverySchema } from "@byol/tfjs/train";
+ *
+ * checkpointEverySchema.validate({ unit: "steps", every: 0 }, "checkpointEvery");
+ * // left(["checkpointEvery.every: expected an integer >= 1, got 0"])
+ * ```
+ */
+export const checkpointEverySchema: Schema<CheckpointEvery> = tagged("unit", {
+  steps: { every: integer(1) },
+  minutes: { every: positive },
+});
+
+const sha256 = refine(
+  "64 hex digits (a SHA-256)",
+  (x): x is string => typeof x === "string" && /^[0-9a-f]{64}$/.test(x),
+);
 
 const isoTime = refine(
   "an ISO 8601 time",
@@ -238,13 +295,20 @@ export const runConfigSchema: Schema<RunConfig> = withRules(
     evalEvery: integer(0),
     logEvery: integer(1),
     keepCheckpoints: integer(1),
-    checkpointEvery: tagged("unit", { steps: { every: integer(1) }, minutes: { every: positive } }),
+    checkpointEvery: checkpointEverySchema,
     onNonfinite: oneOf("stop", "skip"),
     backend: struct({
       requested: oneOf(...BACKEND_CHOICES),
       name: oneOf(...BACKEND_CHOICES.filter((b) => b !== "auto")),
       reason: string,
+      threads: nullable(integer(1)),
     }),
+    initFrom: nullable(struct({ path: string, sha256 })),
+    provenance: nullable(struct({
+      command: nullable(struct({ main: string, args: array(string) })),
+      gitCommit: nullable(string),
+      versions: struct({ deno: string, tfjs: string, package: nullable(string) }),
+    })),
   }),
   RUN_RULES,
 );
@@ -266,7 +330,12 @@ export interface ResolveOptions {
   readonly keepCheckpoints: number;
   readonly checkpointEvery?: CheckpointEvery;
   readonly onNonfinite?: "stop" | "skip";
-  readonly backend: BackendInfo & { readonly requested: string };
+  /** The backend used, asked for, and the wasm threads (default `null`). */
+  readonly backend: BackendInfo & { readonly requested: string; readonly threads?: number | null };
+  /** The weights the run starts from (default `null`: the seed's initial ones). */
+  readonly initFrom?: InitFrom | null;
+  /** The command line, git commit and versions (default `null`). */
+  readonly provenance?: Provenance | null;
   readonly now: Date;
 }
 
@@ -347,7 +416,14 @@ export function resolveConfig(o: ResolveOptions): RunConfig {
     keepCheckpoints: o.keepCheckpoints,
     checkpointEvery: o.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
     onNonfinite: o.onNonfinite ?? "stop",
-    backend: { requested: o.backend.requested, name: o.backend.name, reason: o.backend.reason },
+    backend: {
+      requested: o.backend.requested,
+      name: o.backend.name,
+      reason: o.backend.reason,
+      threads: o.backend.threads ?? null,
+    },
+    initFrom: o.initFrom ?? null,
+    provenance: o.provenance ?? null,
   };
   return getOrThrow(runConfigSchema.validate(config, ""), "the run's settings");
 }
@@ -394,7 +470,8 @@ const isObject = (x: unknown): x is Readonly<Record<string, unknown>> =>
 /**
  * Checks that parsed JSON is a {@link RunConfig} this code can continue: its format tag (a
  * `byol-run/1` config gains the fields it lacked, as its run behaved: checkpoints at epoch ends,
- * stop on a non-finite loss), then every field and the rules across them
+ * stop on a non-finite loss; a `byol-run/2` one gains `initFrom: null`, `provenance: null` and
+ * `backend.threads: null`), then every field and the rules across them
  * ({@link runConfigSchema}). Throws naming `file` and every problem, each with its path (e.g.
  * `preset.encoder.poolGrid`), what it found and what was expected.
  *
@@ -412,9 +489,19 @@ export function checkConfig(json: unknown, file: string): RunConfig {
     // byol-run/1 had no step-level checkpoints or non-finite policy: its runs behaved as these.
     return checkConfig({
       ...json,
-      format: CONFIG_FORMAT,
+      format: CONFIG_FORMAT_V2,
       checkpointEvery: { unit: "steps", every: Number(json.stepsPerEpoch) },
       onNonfinite: "stop",
+    }, file);
+  }
+  if (json.format === CONFIG_FORMAT_V2) {
+    // byol-run/2 runs started from their seed and recorded no provenance or thread count.
+    return checkConfig({
+      ...json,
+      format: CONFIG_FORMAT,
+      backend: isObject(json.backend) ? { ...json.backend, threads: null } : json.backend,
+      initFrom: null,
+      provenance: null,
     }, file);
   }
   if (json.format !== CONFIG_FORMAT) {
@@ -431,8 +518,9 @@ export function checkConfig(json: unknown, file: string): RunConfig {
  * them): when it was created, where the data was found (`dataset.requested`, `why`, `dir` and
  * the splits' `source`; the data itself must be the same), how the run is watched and kept
  * (`evalEvery`, `logEvery`, `keepCheckpoints`, `checkpointEvery`), what a non-finite loss does
- * from now on (`onNonfinite`), and the backend. Every other field decides what the run computes
- * (model, data, schedule, keys): see {@link configChanges}.
+ * from now on (`onNonfinite`), the backend and the provenance (command line, commit, versions).
+ * Every other field decides what the run computes (model, data, schedule, keys, `initFrom`): see
+ * {@link configChanges}.
  *
  * @example
  * ```ts
@@ -455,6 +543,7 @@ export const RESUME_MAY_CHANGE: readonly string[] = [
   "checkpointEvery",
   "onNonfinite",
   "backend",
+  "provenance",
 ];
 
 const mayChange = (path: string) =>

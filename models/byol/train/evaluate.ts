@@ -76,8 +76,8 @@ export interface KnnMonitorResult {
 
 /**
  * The kNN monitor: kNN accuracies of the online encoder's features of `test` against those of
- * `train` (the memory bank), with the test features (e.g. for the embedding picture). Consumes
- * nothing.
+ * `train` (the memory bank), with the test features (e.g. for the embedding picture). `signal`
+ * stops it at its next batch (it then throws the signal's reason). Consumes nothing.
  *
  * @example
  * ```ts
@@ -99,9 +99,17 @@ export async function knnMonitor(
   state: ByolState,
   train: ImageDataset,
   test: ImageDataset,
+  { signal }: { readonly signal?: AbortSignal } = {},
 ): Promise<KnnMonitorResult> {
   const encode = onlineEncoder(model, state);
-  const result = await evaluation.evaluate({ encode, train, test, knn: KNN, probe: false });
+  const result = await evaluation.evaluate({
+    encode,
+    train,
+    test,
+    knn: KNN,
+    probe: false,
+    signal,
+  });
   return { knn: knnAccuracy(result), testFeatures: result.features.test };
 }
 
@@ -115,6 +123,8 @@ export interface EvaluationData {
   readonly probeKey: Key;
   /** Hears which part is running (each takes a while on a CPU). */
   readonly say?: (text: string) => void;
+  /** Stops the evaluation at its next batch (it throws the signal's reason). */
+  readonly signal?: AbortSignal;
 }
 
 /** kNN and linear probe of one encoder (or the pixels), and the test features. */
@@ -122,8 +132,8 @@ async function scores(
   encode: Encoder | "pixels",
   o: EvaluationData,
 ): Promise<{ scores: EncoderScores; testFeatures: FeatureSet }> {
-  const { train, test, probeKey: key } = o;
-  const result = await evaluation.evaluate({ encode, train, test, key, knn: KNN });
+  const { train, test, probeKey: key, signal } = o;
+  const result = await evaluation.evaluate({ encode, train, test, key, knn: KNN, signal });
   const { testAccuracy, trainAccuracy, trainLoss } = result.linear;
   return {
     scores: { knn: knnAccuracy(result), linear: { testAccuracy, trainAccuracy, trainLoss } },

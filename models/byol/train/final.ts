@@ -104,8 +104,8 @@ export async function finishRun(
     train: s.data.train,
     test: s.data.test,
     probeKey: s.keys.probe,
-    // Quiet once abandoned: the abandoned evaluation may still run on until the process ends.
-    say: (t: string) => signal?.aborted ? undefined : out.info(`${t}...`),
+    say: (t: string) => out.info(`${t}...`),
+    signal,
   };
   const trained = await untilAborted(
     evaluateTrained({ ...data, model: s.model, state, dataset: c.dataset.name }),

@@ -53,6 +53,23 @@ export function integer(flag: string, min: number, why?: string) {
 }
 
 /**
+ * Validates an optional flag value as a TCP port: an integer in [0, 65535] (0: any free one).
+ *
+ * @example
+ * ```ts
+ * import { port } from "./flags.ts";
+ *
+ * port("port")("8080"); // right(8080)
+ * ```
+ */
+export function port(flag: string) {
+  return (raw: Raw): Validation<number | undefined> =>
+    raw === undefined || (/^\d+$/.test(raw) && Number(raw) <= 65535)
+      ? ok(raw === undefined ? undefined : Number(raw))
+      : bad(`--${flag} "${raw}": expected a port, an integer in [0, 65535] (0: any free one)`);
+}
+
+/**
  * Validates an optional flag value as a finite number `> 0`.
  *
  * @example
@@ -110,7 +127,9 @@ function checkTokens(
         problems.push(`unknown flag ${t.rawName} (see --help for the flags)`);
         continue;
       }
-      if (seen.has(t.name)) problems.push(`--${t.name} is given more than once`);
+      if (seen.has(t.name) && !spec.multiple) {
+        problems.push(`--${t.name} is given more than once`);
+      }
       seen.add(t.name);
       if (spec.value === undefined && t.value !== undefined) {
         problems.push(`--${t.name} takes no value, got "${t.value}"`);
@@ -130,6 +149,8 @@ function checkTokens(
 export interface ParsedFlags {
   /** Values by flag name (`true` for a given boolean flag); flags missing their value are left out. */
   readonly values: Readonly<Record<string, string | boolean>>;
+  /** The values of each flag that may be repeated ({@link FlagSpec}`.multiple`), in order. */
+  readonly lists: Readonly<Record<string, readonly string[]>>;
   readonly positionals: readonly string[];
   /** Unknown or repeated flags, missing values, stray arguments (when not allowed). */
   readonly check: Validation<null>;
@@ -156,7 +177,13 @@ export function parseFlags(
   { positionals }: { positionals: boolean },
 ): ParsedFlags {
   const options = Object.fromEntries(
-    flags.map((f) => [f.name, { type: f.value === undefined ? "boolean" : "string" } as const]),
+    flags.map((f) => [
+      f.name,
+      {
+        type: f.value === undefined ? "boolean" : "string",
+        multiple: f.multiple === true,
+      } as const,
+    ]),
   );
   const parsed = parseArgs({
     args: [...args],
@@ -169,10 +196,28 @@ export function parseFlags(
   const known = new Set(flags.map((f) => f.name));
   const values = Object.fromEntries(
     Object.entries(parsed.values).filter((e): e is [string, string | boolean] =>
-      known.has(e[0]) && !valueless.includes(e[0]) && e[1] !== undefined
+      known.has(e[0]) && !valueless.includes(e[0]) && e[1] !== undefined && !Array.isArray(e[1])
     ),
   );
-  return { values, positionals: parsed.positionals, check, help: parsed.values.help === true };
+  // A repeated flag's values, without those that are missing (`--set --epochs 3`).
+  const lists = Object.fromEntries(
+    flags.filter((f) => f.multiple).map((f) => [
+      f.name,
+      parsed.tokens.flatMap((t) =>
+        t.kind === "option" && t.name === f.name && typeof t.value === "string" &&
+          (t.inlineValue || !t.value.startsWith("--"))
+          ? [t.value]
+          : []
+      ),
+    ]),
+  );
+  return {
+    values,
+    lists,
+    positionals: parsed.positionals,
+    check,
+    help: parsed.values.help === true,
+  };
 }
 
 /**

@@ -87,7 +87,7 @@ async function monitor(s: Session, state: ByolState, io: LoopIo): Promise<boolea
   const { out, now, signal } = io;
   io.onPhase?.("monitor");
   const found = await untilAborted(
-    knnMonitor(s.model, state, s.data.train, s.data.test),
+    knnMonitor(s.model, state, s.data.train, s.data.test, { signal }),
     signal,
   );
   if (found === ABANDONED) return false;

@@ -8,6 +8,7 @@
  * @module
  */
 import { either } from "fp-ts";
+import { usageErrors } from "./usage_errors.ts";
 import { parseTrainArgs } from "./cli.ts";
 import { parseEvalArgs } from "./eval_cli.ts";
 import { evaluateCheckpoint } from "./eval_run.ts";
@@ -15,18 +16,6 @@ import { dirname } from "node:path";
 import { type Dashboard, serveDashboard } from "./dashboard/server.ts";
 import { type RunOptions, runTraining } from "./run.ts";
 import type { Phase } from "./stopping.ts";
-
-/** Exit code of a usage error (as most CLIs). */
-export const USAGE_ERROR = 2;
-
-function usageErrors(command: string, problems: readonly string[]): number {
-  const n = problems.length;
-  console.error(
-    `${command}: ${n} problem${n === 1 ? "" : "s"} with the arguments:\n` +
-      problems.map((p) => `  - ${p}`).join("\n") + `\nRun ${command} --help for the flags.`,
-  );
-  return USAGE_ERROR;
-}
 
 function failure(command: string, err: unknown): number {
   console.error(`${command}: ${err instanceof Error ? err.message : String(err)}`);

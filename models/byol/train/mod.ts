@@ -15,31 +15,58 @@
  *
  * @module
  */
-export { type Command, parseTrainArgs } from "./cli.ts";
+export { type Command, parseTrainArgs, type ReadTextFile } from "./cli.ts";
 export { type EvalCommand, type EvalOptions, evalUsage, parseEvalArgs } from "./eval_cli.ts";
 export {
+  type CheckpointEvaluation,
+  EVAL_FORMAT,
+  type EvalFileOptions,
+  evalFilePath,
+  type EvalReport,
   evaluateCheckpoint,
   type EvaluateCheckpointOptions,
   resolveCheckpoint,
   type ResolvedCheckpoint,
 } from "./eval_run.ts";
 export type { Validation } from "../schema.ts";
-export { evalMain, STOP_SIGNALS, trainMain, USAGE_ERROR } from "./main.ts";
+export { evalMain, STOP_SIGNALS, trainMain } from "./main.ts";
+export { USAGE_ERROR, usageErrors } from "./usage_errors.ts";
 export {
   checkConfig,
   checkConfigUnchanged,
   type CheckpointEvery,
+  checkpointEverySchema,
   checkRunData,
   CONFIG_FORMAT,
+  CONFIG_FORMATS,
   configChanges,
   type ConfigsToCompare,
   DEFAULT_CHECKPOINT_EVERY,
+  type InitFrom,
   modelOf,
+  type Provenance,
   RESUME_MAY_CHANGE,
   type RunConfig,
   runConfigSchema,
   type SplitInfo,
 } from "./config.ts";
+export {
+  type ConfigFile,
+  defaultSettings,
+  formatSettings,
+  type Override,
+  parseConfigText,
+  parseSet,
+  RECORDED_FIELDS,
+  resolveSettings,
+  RESUME_MAY_SET,
+  resumeChanges,
+  type RunSettings,
+  settingsOf,
+  type SettingsSources,
+  type UnresolvedSettings,
+  withSettings,
+} from "./config_file.ts";
 export {
   AUTO,
   CIFAR10_DEFAULT_DIR,
@@ -78,6 +105,19 @@ export {
   saveTrainState,
   type TrainStateToSave,
 } from "./checkpoints.ts";
+export {
+  EXPORT_FORMATS,
+  EXPORT_METADATA_KEY,
+  EXPORT_PARTS,
+  EXPORT_USAGE,
+  type ExportFormat,
+  type ExportInfo,
+  exportMain,
+  type ExportOptions,
+  type ExportPart,
+  exportWeights,
+} from "./export.ts";
+export { initFromFile } from "./init_from.ts";
 export type { Phase } from "./stopping.ts";
 export { DEFAULTS, FLAGS, type FlagSpec, PRESET_NAMES, type TrainOptions } from "./options.ts";
 export type {

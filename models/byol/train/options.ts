@@ -6,8 +6,9 @@
  * @module
  */
 import { BACKEND_CHOICES, type BackendChoice } from "../../../mod.ts";
-import { type PresetName, presets } from "../mod.ts";
+import { type ByolPreset, type PresetName, presets } from "../mod.ts";
 import type { CheckpointEvery } from "./config.ts";
+import type { RunSettings } from "./config_file.ts";
 import { DATASET_CHOICES, type DatasetChoice } from "./datasets.ts";
 import { KNN_MIN_IMAGES } from "./evaluate.ts";
 
@@ -16,7 +17,8 @@ export const PRESET_NAMES = Object.keys(presets) as PresetName[];
 
 /**
  * A training run as the CLI describes it. Unset numbers come from the preset (`epochs`,
- * `batchSize`, `learningRate`) or the dataset (`preset`).
+ * `batchSize`, `learningRate`) or the dataset (`preset`). The CLI resolves `--config`, the flags
+ * and `--set` into these (the preset in full as `customPreset`).
  */
 export interface TrainOptions {
   /** The dataset, or `auto`. */
@@ -49,6 +51,21 @@ export interface TrainOptions {
   readonly onNonfinite?: "stop" | "skip";
   /** Serve `deno task dashboard`'s page of the runs folder beside the run (port, or 0: any free one). */
   readonly dashboard?: number;
+  /** A weights file (`deno task export`'s, or PyTorch's) the new run's networks start from. */
+  readonly initFrom?: string;
+  /** A preset in full (from `--config`/`--set`, or given in code), replacing `preset`. */
+  readonly customPreset?: ByolPreset;
+  /** Steps between metrics records (default 1, or 10 on WebGPU where reading stalls the GPU). */
+  readonly logEvery?: number;
+  /** Checkpoints kept in the run folder, the newest ones (default 3). */
+  readonly keepCheckpoints?: number;
+  /** The command line's arguments, recorded in config.json (`provenance.command`). */
+  readonly args?: readonly string[];
+  /**
+   * On `resume`: the run's settings with `--config`/`--set` applied (they differ from its
+   * config.json only in fields a resumed run may change); config.json is rewritten with them.
+   */
+  readonly resumeSettings?: RunSettings;
 }
 
 /** The defaults of {@link TrainOptions} that do not depend on the dataset or preset. */
@@ -70,6 +87,8 @@ export interface FlagSpec {
   readonly default: string;
   /** What it does, one line. */
   readonly help: string;
+  /** Whether it may be given more than once (each value kept, in order). */
+  readonly multiple?: boolean;
 }
 
 /** The flags of `deno task train` by name (`deno task eval` shares some). */
@@ -128,7 +147,7 @@ export const FLAG = {
     name: "resume",
     value: "RUN_DIR",
     default: "off",
-    help: "continue a run from its latest checkpoint and config.json (takes --backend, --data)",
+    help: "continue a run from its latest checkpoint (takes --backend, --data, --set, --config)",
   },
   limit: {
     name: "limit",
@@ -148,6 +167,31 @@ export const FLAG = {
     value: "stop|skip",
     default: "stop",
     help: "a NaN/Inf loss or gradient norm stops the run (exit 1), or skips that batch",
+  },
+  initFrom: {
+    name: "init-from",
+    value: "FILE",
+    default: "off",
+    help: "start the online and target networks from the weights in FILE (deno task export's, " +
+      "or PyTorch's)",
+  },
+  config: {
+    name: "config",
+    value: "FILE.jsonc",
+    default: "none",
+    help: "the settings of a run (JSON with comments): a run's config.json or --print-config's",
+  },
+  set: {
+    name: "set",
+    value: "PATH=VALUE",
+    default: "",
+    help: "set a field of the config, e.g. preset.optimizer.weightDecay=1e-5 (repeatable)",
+    multiple: true,
+  },
+  printConfig: {
+    name: "print-config",
+    default: "",
+    help: "print the resolved config (--config's format) and exit",
   },
   dashboard: {
     name: "dashboard",

@@ -9,7 +9,7 @@
  * @module
  */
 import { type Layer, tree } from "../../../mod.ts";
-import type { ByolPreset, ByolState } from "../mod.ts";
+import type { ByolState } from "../mod.ts";
 import type { RunConfig } from "./config.ts";
 import { finishRun, writeCurves } from "./final.ts";
 import { checkpoint, type Holder, trainEpochs } from "./loop.ts";
@@ -23,8 +23,6 @@ import { type Output, terminalOutput } from "./terminal.ts";
 
 /** A run as code starts it: the CLI's options and what only code can give. */
 export interface RunOptions extends TrainOptions {
-  /** A preset given in code (e.g. a tiny one in tests), replacing `preset`; kept in config.json. */
-  readonly customPreset?: ByolPreset;
   /** An encoder replacing the preset's; it must be given again to resume the run. */
   readonly encoder?: Layer;
   /** Where messages go (default {@link terminalOutput}). */
@@ -36,10 +34,6 @@ export interface RunOptions extends TrainOptions {
   readonly signal?: AbortSignal;
   /** Hears each phase the run enters (the CLI says what a signal will do from it). */
   readonly onPhase?: (phase: Phase) => void;
-  /** Steps between metrics records (default 1, or 10 on WebGPU where reading stalls the GPU). */
-  readonly logEvery?: number;
-  /** Checkpoints kept in the run folder, the newest ones (default 3). */
-  readonly keepCheckpoints?: number;
   /** The clock for the folder's name and the records' times (default: the system clock). */
   readonly now?: () => Date;
   /** Return the last state instead of freeing it (the caller then owns and frees it). */

@@ -6,18 +6,23 @@
  * @module
  */
 import { basename, join } from "node:path";
-import { type BackendInfo, type Key, type Layer, random, tree } from "../../../mod.ts";
+import { advance, type BackendInfo, type Key, type Layer, random, tree } from "../../../mod.ts";
 import {
   type FolderLock,
   latestCheckpoint,
   pathExists,
+  readFileLimited,
   removeTemporaryFiles,
+  sha256Hex,
   useDenoBackend,
+  wasmThreadsStatus,
 } from "../../../deno.ts";
 import { type Byol, type ByolPreset, type ByolState, presets } from "../mod.ts";
 import {
   checkConfigUnchanged,
   checkRunData,
+  configChanges,
+  type InitFrom,
   modelOf,
   resolveConfig,
   type RunConfig,
@@ -33,8 +38,13 @@ import {
   RUN_FILES,
   runName,
   writeConfig,
+  writeRunFile,
 } from "./run_folder.ts";
 import { type LatestTrainState, loadLatestTrainState, newestStoredConfig } from "./checkpoints.ts";
+import { type RunSettings, settingsOf, withSettings } from "./config_file.ts";
+import { shown } from "../schema.ts";
+import { runProvenance } from "./provenance.ts";
+import { initFromFile } from "./init_from.ts";
 
 /** The keys of a run, all split from the seed's key (stored in each checkpoint). */
 export interface RunKeys {
@@ -95,11 +105,97 @@ export function runKeys(root: Key): RunKeys {
   return { root, init, data, step, probe };
 }
 
+/**
+ * `--init-from FILE` as `config.json` records it: the path and the SHA-256 of the file's bytes.
+ * Throws naming the flag and the file when it cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { initFromRecord } from "./session.ts";
+ *
+ * const path = await Deno.makeTempFile();
+ * console.log(await initFromRecord(path)); // { path, sha256: "e3b0c442..." }
+ * ```
+ */
+export async function initFromRecord(path: string): Promise<InitFrom> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileLimited(path);
+  } catch (err) {
+    throw new Error(`--init-from: ${(err as Error).message}`, { cause: err });
+  }
+  return { path, sha256: await sha256Hex(bytes) };
+}
+
+/** The wasm backend's threads, or `null` on another backend. */
+const wasmThreads = (backend: BackendInfo) =>
+  backend.name === "wasm" ? wasmThreadsStatus()?.threads ?? 1 : null;
+
+/** What {@link applyResumeSettings} applies, to which run. */
+export interface ResumeSettingsOptions {
+  /** The run folder. */
+  readonly dir: string;
+  /** Its config, as its `config.json` holds it. */
+  readonly config: RunConfig;
+  /** The settings `--set`/`--config` resolved to. */
+  readonly settings: RunSettings;
+  /** Says what changed. */
+  readonly say: (text: string) => void;
+}
+
+/**
+ * A resumed run's config with `settings` (`--set`/`--config`) applied: refused when they change
+ * what the run computes; else, when they change anything, the run folder's `config.json` is kept
+ * as `config.json.prev` and then rewritten, each atomically (so neither content is ever lost),
+ * and the changes are said.
+ *
+ * @example
+ * ```ts
+ * import { readConfig, settingsOf } from "@byol/tfjs/train";
+ * import { applyResumeSettings } from "./session.ts";
+ *
+ * const dir = "runs/shapes-fashion-mnist-20250101-120000";
+ * const config = await readConfig(dir);
+ * const settings = { ...settingsOf(config), keepCheckpoints: 5 };
+ * await applyResumeSettings({ dir, config, settings, say: console.error });
+ * ```
+ */
+export async function applyResumeSettings(
+  { dir, config, settings, say }: ResumeSettingsOptions,
+): Promise<RunConfig> {
+  const edited = withSettings(config, settings);
+  const file = join(dir, RUN_FILES.config);
+  // The command line checked these against config.json; it may have changed since.
+  const changes = configChanges(config, edited, [file, "--set/--config"]);
+  if (changes.length > 0) {
+    throw new Error(`--set/--config would change the run:\n  ${changes.join("\n  ")}`);
+  }
+  const before = settingsOf(config);
+  const changed = (Object.keys(before) as (keyof RunSettings)[]).filter((k) =>
+    JSON.stringify(before[k]) !== JSON.stringify(settingsOf(edited)[k])
+  );
+  if (changed.length === 0) return config;
+  await writeRunFile(dir, `${RUN_FILES.config}.prev`, await Deno.readTextFile(file), {
+    overwrite: true,
+  });
+  await writeRunFile(dir, RUN_FILES.config, JSON.stringify(edited, null, 2) + "\n", {
+    overwrite: true,
+  });
+  say(
+    `${file}: ${
+      changed.map((k) => `${k} ${shown(before[k])} -> ${shown(settingsOf(edited)[k])}`).join(", ")
+    } (the previous file is kept as ${RUN_FILES.config}.prev)`,
+  );
+  return edited;
+}
+
 /** A new run's data, config and folder name; nothing is written yet. */
 async function planNewRun(
   o: SessionOptions,
   backend: BackendInfo,
 ): Promise<Omit<Session, "model" | "keys" | "state" | "skipped" | "saved" | "lock">> {
+  // Checked before the data loads: a missing file fails at once.
+  const initFrom = o.initFrom === undefined ? undefined : await initFromRecord(o.initFrom);
   const data = await loadRunData({ dataset: o.dataset, dir: o.data, limit: o.limit, say: o.say });
   const preset = o.customPreset ?? presets[o.preset ?? presetFor(data.name)];
   const now = o.now();
@@ -119,8 +215,10 @@ async function planNewRun(
     keepCheckpoints: o.keepCheckpoints,
     checkpointEvery: o.checkpointEvery,
     onNonfinite: o.onNonfinite,
-    backend: { ...backend, requested: o.backend },
+    backend: { ...backend, requested: o.backend, threads: wasmThreads(backend) },
     now,
+    initFrom,
+    provenance: await runProvenance(o.args),
   });
   const dir = join(o.out, runName(data.name, preset.name, now));
   return { dir, config, backend, data, resumed: false };
@@ -166,7 +264,11 @@ async function resumedRun(o: SessionOptions, dir: string, backend: BackendInfo) 
       say: o.say,
     });
     checkRunData(config, data, dir);
-    return { dir, config, backend, data, resumed: true, lock };
+    const settings = o.resumeSettings;
+    const edited = settings
+      ? await applyResumeSettings({ dir, config, settings, say: o.say })
+      : config;
+    return { dir, config: edited, backend, data, resumed: true, lock };
   } catch (err) {
     lock.release();
     throw err;
@@ -199,8 +301,58 @@ async function restartMetrics(
 }
 
 /**
+ * `initial` with the weights of the file at `path` (`--init-from`; see `initFromFile`). Consumes
+ * `initial`, also when it throws.
+ *
+ * @example
+ * ```ts
+ * import { random, tree } from "@byol/tfjs";
+ * import { modelOf, readConfig } from "@byol/tfjs/train";
+ * import { startFrom } from "./session.ts";
+ *
+ * const config = await readConfig("runs/a");
+ * const initial = modelOf(config).init(random.key(config.seed), config.dataset.imageShape);
+ * tree.dispose(await startFrom("encoder-torch-step-000040.safetensors", initial, config));
+ * ```
+ */
+export async function startFrom(
+  path: string,
+  initial: ByolState,
+  config: RunConfig,
+): Promise<ByolState> {
+  try {
+    return advance(initial, await initFromFile(path, initial, config));
+  } catch (err) {
+    tree.dispose(initial);
+    throw err;
+  }
+}
+
+/** A resumed run without a checkpoint: `like` with its `--init-from` file, if still the same. */
+async function restartFrom(
+  initFrom: InitFrom,
+  like: ByolState,
+  config: RunConfig,
+): Promise<ByolState> {
+  const { sha256 } = await initFromRecord(initFrom.path).catch((err) => {
+    tree.dispose(like);
+    throw err;
+  });
+  if (sha256 !== initFrom.sha256) {
+    tree.dispose(like);
+    throw new Error(
+      `--init-from ${initFrom.path} changed since the run started (SHA-256 ${sha256}; ` +
+        `config.json records ${initFrom.sha256}): restore that file to resume the run`,
+    );
+  }
+  return await startFrom(initFrom.path, like, config);
+}
+
+/**
  * Sets a run up: selects the backend, then for a new run loads the data, resolves the config,
- * builds and initialises the model and creates the run folder with `config.json`; for `resume`,
+ * builds and initialises the model (its online and target networks from the weights of
+ * `initFrom` when given, recorded in `config.json` with the file's SHA-256) and creates the run
+ * folder with `config.json`; for `resume`,
  * reads the folder's `config.json`, reloads the same data and loads the newest checkpoint that
  * loads (checked against the model; a damaged newer one is named in a warning), or starts again
  * from the seed's initial state when the run stopped before its first checkpoint. On resume the
@@ -229,7 +381,10 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     const model = modelOf(base.config, o.encoder);
     const keys = runKeys(random.key(base.config.seed));
     // The folder is made only once the model builds, so a bad setting leaves nothing behind.
-    const state = model.init(keys.init, base.config.dataset.imageShape);
+    const initial = model.init(keys.init, base.config.dataset.imageShape);
+    const state = o.initFrom === undefined
+      ? initial
+      : await startFrom(o.initFrom, initial, base.config);
     let lock: FolderLock | null = null;
     try {
       await createRunFolder(base.dir);
@@ -255,12 +410,15 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       tree.dispose(like);
       throw err;
     }
+    let state: ByolState;
     if (latest) {
       tree.dispose(like);
+      state = latest.state;
     } else {
-      o.say(`${dir} has no checkpoint yet: starting again from the seed's initial state (step 0)`);
+      const from = config.initFrom?.path ?? "the seed's initial state";
+      o.say(`${dir} has no checkpoint yet: starting again from ${from} (step 0)`);
+      state = config.initFrom ? await restartFrom(config.initFrom, like, config) : like;
     }
-    const state = latest?.state ?? like;
     try {
       await restartMetrics(o, dir, state.step, latest?.path ?? null, backend);
     } catch (err) {

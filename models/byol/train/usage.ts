@@ -5,6 +5,7 @@
  * @module
  */
 import { encoders, optimizers, presets } from "../mod.ts";
+import { RESUME_MAY_SET } from "./config_file.ts";
 import { AUTO, datasets } from "./datasets.ts";
 import { flagLines } from "./flags.ts";
 import { FLAGS } from "./options.ts";
@@ -115,6 +116,29 @@ export function usage(): string {
     "exits with 130 or 143; a second signal quits at once. A NaN or infinite loss or gradient norm",
     "stops the run with exit 1 (the checkpoints on disk stay good), unless --on-nonfinite skip.",
     "",
+    "Configuring a run: its settings are resolved in this order, each step overriding the last:",
+    "  1. the defaults of --dataset and --preset, or --config FILE.jsonc: a whole config (JSON with",
+    "     comments), e.g. a run's config.json (what it recorded when the run started, such as",
+    "     createdAt, the data found, the steps, the backend used and provenance, is ignored) or",
+    "     what --print-config printed;",
+    "  2. the flags (--dataset, --data, --limit, --preset, --epochs, --batch-size, --lr, --seed, ...);",
+    "     with --config, --preset replaces the preset with its epochs, batch size and learning rate;",
+    "  3. each --set PATH=VALUE, left to right: any field of the config, the preset's included, e.g.",
+    "     --set preset.optimizer.weightDecay=1e-5 --set preset.views.0.crop.scale=[0.2,1]",
+    "     --set epochs=3 (VALUE is JSON when it parses, else a string; learningRate null is the",
+    "     optimizer's peak for the batch size).",
+    "--print-config prints the result and exits: --config of what it prints gives the same config,",
+    "byte for byte, and the same run. Every problem is listed at once, with its path, what is",
+    "expected, the closest valid name of a misspelt one, and the flag, --set or file:line:column",
+    "it came from. config.json also records the command line, git commit, Deno, tfjs and package",
+    "versions, the backend and its threads.",
+    ...wrap(
+      `With --resume, --set and --config may change only ${RESUME_MAY_SET.join(", ")}; a ` +
+        "change to anything else is refused, naming each field. config.json is then rewritten " +
+        "(atomically; the previous one is kept as config.json.prev).",
+      WIDTH,
+    ),
+    "",
     "--resume continues at the newest checkpoint that loads (a damaged newer one is named in a",
     "warning) with its optimizer state and random key, skipping the batches its epoch already",
     "trained on: a run stopped or killed at any step ends bit for bit as if uninterrupted. It cuts",
@@ -128,6 +152,9 @@ export function usage(): string {
     "  deno task train --dataset shapes --epochs 3 --eval-every 0",
     "  deno task train --dataset cifar10 --data data/cifar-10-batches-bin --backend webgpu",
     "  deno task train --resume runs/fashion-mnist-20250101-120000",
+    "  deno task train --print-config --set preset.tauBase=0.996 > my.jsonc   # then edit it",
+    "  deno task train --config my.jsonc --set seed=1",
+    "  deno task train --resume runs/fashion-mnist-20250101-120000 --set keepCheckpoints=5",
     "  deno task eval runs/fashion-mnist-20250101-120000",
   ].join("\n");
 }

@@ -1,27 +1,40 @@
 /**
- * `deno task demo [--port N] [--host ADDRESS]`: arguments in, the demo page served until Ctrl-C,
- * exit code out. The task bundles the page script first. Needs Deno.
+ * `deno task demo [--port N] [--host ADDRESS] [--bundle FILE]`: arguments in, the demo page served
+ * until Ctrl-C, exit code out. The task bundles the page script first. Needs Deno.
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { pageFlags, servePageMain } from "../dashboard/main.ts";
+import { flagLines, path } from "../flags.ts";
+import { FLAG, type FlagSpec } from "../options.ts";
 import { serveDemo } from "./server.ts";
 
 /** Where `deno task demo` writes the bundled page script. */
 export const DEMO_BUNDLE = "runs/.demo/app.js";
 
+const DEMO_PORT = 8090;
+
+const BUNDLE_FLAG: FlagSpec = {
+  name: "bundle",
+  value: "FILE",
+  default: DEMO_BUNDLE,
+  help: "the page script, models/byol/demo/app.ts bundled",
+};
+
+const DEMO_FLAGS: readonly FlagSpec[] = [...pageFlags(DEMO_PORT), BUNDLE_FLAG, FLAG.help];
+
 /** The usage text of `deno task demo`. */
-export const DEMO_USAGE = `Usage: deno task demo [--port N] [--host ADDRESS] [--bundle FILE]
-
-Serves a page that trains BYOL in the browser that opens it (WebGPU, WebGL or wasm).
-
-  --port N        the port to listen on (default 8090; 0 picks a free one)
-  --host ADDRESS  the address to listen on (default 127.0.0.1: this machine only)
-  --bundle FILE   the page script, models/byol/demo/app.ts bundled (default ${DEMO_BUNDLE})
-  --help          this text
-
-The page takes query parameters: ?steps=300&batch=32&every=50&backend=wasm&embedding=pca
-`;
+export const DEMO_USAGE: string = [
+  "Usage: deno task demo [flags]",
+  "",
+  "Serves a page that trains BYOL in the browser that opens it (WebGPU, WebGL or wasm).",
+  "",
+  "Flags:",
+  ...flagLines(DEMO_FLAGS),
+  "",
+  "The page takes query parameters: ?steps=300&batch=32&every=50&backend=wasm&embedding=pca",
+  "",
+].join("\n");
 
 /**
  * Runs `deno task demo` with `args` until SIGINT (Ctrl-C) and returns the exit code: 0 when
@@ -34,49 +47,23 @@ The page takes query parameters: ?steps=300&batch=32&every=50&backend=wasm&embed
  * Deno.exit(await demoMain(Deno.args));
  * ```
  */
-export async function demoMain(args: readonly string[]): Promise<number> {
-  let values: { port?: string; host?: string; bundle?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        bundle: { type: "string" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-    }));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n\n${DEMO_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(DEMO_USAGE);
-    return 0;
-  }
-  const port = values.port === undefined ? 8090 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`--port must be an integer in [0, 65535], got ${values.port}\n\n${DEMO_USAGE}`);
-    return 2;
-  }
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
-  try {
-    const { url, finished } = await serveDemo({
-      bundle: values.bundle ?? DEMO_BUNDLE,
-      port,
-      hostname: values.host ?? "127.0.0.1",
-      signal: stop.signal,
-    });
-    console.log(`BYOL in your browser: ${url} (Ctrl-C stops the server)`);
-    await finished;
-    return 0;
-  } catch (err) {
-    console.error((err as Error).message);
-    return 2;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-  }
+export function demoMain(args: readonly string[]): Promise<number> {
+  return servePageMain(args, {
+    command: "deno task demo",
+    usage: DEMO_USAGE,
+    flags: DEMO_FLAGS,
+    port: DEMO_PORT,
+    positionals: false,
+    validate: (values) =>
+      path(BUNDLE_FLAG.name)(typeof values.bundle === "string" ? values.bundle : undefined),
+    serve: async ({ own, port, hostname }, signal) => {
+      const { url, finished } = await serveDemo({
+        bundle: own ?? DEMO_BUNDLE,
+        port,
+        hostname,
+        signal,
+      });
+      return { finished, message: `BYOL in your browser: ${url} (Ctrl-C stops the server)` };
+    },
+  });
 }
