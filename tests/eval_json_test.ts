@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { either } from "fp-ts";
 import { tf } from "../mod.ts";
 import { latestCheckpoint, sha256Hex, useDenoBackend } from "../deno.ts";
-import { type ByolPreset, encoderPreset, fashionMnist } from "../models/byol/mod.ts";
+import { type ByolPreset, encoderPreset } from "../models/byol/mod.ts";
+import { tinyPreset } from "./fixtures/tiny_train.ts";
 import {
   EVAL_FORMAT,
   evalFilePath,
@@ -26,15 +27,10 @@ await useDenoBackend("wasm");
 
 /** A conv net of the fashion-mnist preset's family, small enough to train 8 steps in seconds. */
 const tinyConv: ByolPreset = {
-  ...fashionMnist,
+  ...tinyPreset,
   name: "tiny-conv",
   encoder: encoderPreset("convnet", { channels: [8, 16], strides: [2, 2], poolGrid: 2 }),
-  projector: { hidden: 32, out: 16 },
-  predictor: { hidden: 32, out: 16 },
-  batchSize: 32,
   epochs: 1,
-  warmupEpochs: 0,
-  optimizer: { kind: "adamw", learningRate: 5e-3, weightDecay: 0 },
 };
 
 const quiet: Output = { progress: () => {}, info: () => {}, result: () => {} };

@@ -13,9 +13,9 @@ import {
   type ByolState,
   type EncoderPreset,
   encoderPreset,
-  fashionMnist,
   fromPreset,
 } from "../models/byol/mod.ts";
+import { tinyPreset } from "./fixtures/tiny_train.ts";
 import { exportTensors } from "../models/byol/train/export.ts";
 import {
   exportWeights,
@@ -54,16 +54,12 @@ if (python === null) {
 await useDenoBackend("wasm");
 
 const tinyConvNet: ByolPreset = {
-  ...fashionMnist,
+  ...tinyPreset,
   name: "tiny-convnet",
   // A stride-2 conv on 28 px (tfjs pads it bottom/right only) and a 2x2 pooled grid (HWC order).
   encoder: encoderPreset("convnet", { channels: [4, 8], strides: [2, 1], poolGrid: 2 }),
-  projector: { hidden: 32, out: 16 },
-  predictor: { hidden: 32, out: 16 },
   batchSize: 64,
   epochs: 1,
-  warmupEpochs: 0,
-  optimizer: { kind: "adamw", learningRate: 5e-3, weightDecay: 0 },
 };
 
 /** Networks made in PyTorch: `projector: null` saves the encoder alone. */

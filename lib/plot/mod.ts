@@ -25,6 +25,7 @@ export {
   embedding2d,
   type Embedding2dOptions,
   type EmbeddingMethod,
+  UMAP_EPOCHS,
   UMAP_NEIGHBORS,
 } from "./embedding.ts";
 export {

@@ -27,9 +27,8 @@ import {
   settingsOf,
 } from "./config_file.ts";
 import { DATASET_CHOICES } from "./datasets.ts";
-import { KNN_MIN_IMAGES } from "./evaluate.ts";
 import { integer, oneOf, parseFlags, path, port, positiveNumber, type Raw } from "./flags.ts";
-import { DEFAULTS, FLAG, FLAGS, PRESET_NAMES, type TrainOptions } from "./options.ts";
+import { DEFAULTS, FLAG, FLAGS, imageLimit, PRESET_NAMES, type TrainOptions } from "./options.ts";
 import { usage } from "./usage.ts";
 
 /**
@@ -266,11 +265,7 @@ export function parseTrainArgs(
     out: path(FLAG.out.name)(str(FLAG.out)),
     evalEvery: integer(FLAG.evalEvery.name, 0)(str(FLAG.evalEvery)),
     resumeDir: path(FLAG.resume.name)(str(FLAG.resume)),
-    limit: integer(
-      FLAG.limit.name,
-      KNN_MIN_IMAGES,
-      `the kNN evaluation uses ${KNN_MIN_IMAGES} neighbours`,
-    )(str(FLAG.limit)),
+    limit: imageLimit(FLAG.limit.name)(str(FLAG.limit)),
     checkpointEvery: checkpointEvery(str(FLAG.checkpointEvery)),
     onNonfinite: oneOf(FLAG.onNonfinite.name, ["stop", "skip"] as const)(
       str(FLAG.onNonfinite),

@@ -10,8 +10,8 @@ import type { PresetName } from "../mod.ts";
 import { bad, ok, type Validation, validationApplicative } from "../schema.ts";
 import { DATASET_NAMES, type DatasetName } from "./datasets.ts";
 import { KNN, KNN_MIN_IMAGES } from "./evaluate.ts";
-import { flagLines, integer, oneOf, parseFlags, path } from "./flags.ts";
-import { DEFAULTS, FLAG, type FlagSpec, PRESET_NAMES } from "./options.ts";
+import { flagLines, oneOf, parseFlags, path } from "./flags.ts";
+import { DEFAULTS, FLAG, type FlagSpec, imageLimit, PRESET_NAMES } from "./options.ts";
 
 /** What `deno task eval` evaluates, and how. */
 export interface EvalOptions {
@@ -217,11 +217,7 @@ export function parseEvalArgs(args: readonly string[]): Validation<EvalCommand> 
       backend: oneOf<BackendChoice>(FLAG.backend.name, BACKEND_CHOICES)(str(FLAG.backend)),
       dataset: oneOf(EVAL_FLAG.dataset.name, DATASET_NAMES)(str(EVAL_FLAG.dataset)),
       data: path(EVAL_FLAG.data.name)(str(EVAL_FLAG.data)),
-      limit: integer(
-        EVAL_FLAG.limit.name,
-        KNN_MIN_IMAGES,
-        `the kNN evaluation uses ${KNN_MIN_IMAGES} neighbours`,
-      )(str(EVAL_FLAG.limit)),
+      limit: imageLimit(EVAL_FLAG.limit.name)(str(EVAL_FLAG.limit)),
       initFrom: path(EVAL_FLAG.initFrom.name)(str(EVAL_FLAG.initFrom)),
       preset: oneOf(EVAL_FLAG.preset.name, PRESET_NAMES)(str(EVAL_FLAG.preset)),
       out: path(EVAL_FLAG.out.name)(str(EVAL_FLAG.out)),

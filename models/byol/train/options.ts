@@ -11,6 +11,8 @@ import type { CheckpointEvery } from "./config.ts";
 import type { RunSettings } from "./config_file.ts";
 import { DATASET_CHOICES, type DatasetChoice } from "./datasets.ts";
 import { KNN_MIN_IMAGES } from "./evaluate.ts";
+import type { Validation } from "../schema.ts";
+import { integer, type Raw } from "./flags.ts";
 
 /** The presets' names, the default first. */
 export const PRESET_NAMES = Object.keys(presets) as PresetName[];
@@ -66,6 +68,21 @@ export interface TrainOptions {
    * config.json only in fields a resumed run may change); config.json is rewritten with them.
    */
   readonly resumeSettings?: RunSettings;
+}
+
+/**
+ * Validates `--limit N` (train and evaluate on the first N images of each split): an integer of
+ * at least {@link KNN_MIN_IMAGES}, which the kNN evaluation needs.
+ *
+ * @example
+ * ```ts
+ * import { imageLimit } from "./options.ts";
+ *
+ * imageLimit("limit")("2048"); // right(2048)
+ * ```
+ */
+export function imageLimit(flag: string): (raw: Raw) => Validation<number | undefined> {
+  return integer(flag, KNN_MIN_IMAGES, `the kNN evaluation uses ${KNN_MIN_IMAGES} neighbours`);
 }
 
 /** The defaults of {@link TrainOptions} that do not depend on the dataset or preset. */

@@ -148,7 +148,7 @@ export function usage(): string {
     "",
     "Examples:",
     "  deno task train                                  # Fashion-MNIST (or shapes): ~35 min on 2 cores",
-    "  deno task train --limit 2048 --epochs 1          # a quick look: ~40 s on 2 cores",
+    "  deno task train --limit 2048 --epochs 1          # a quick look: ~50 s on 2 cores",
     "  deno task train --dataset shapes --epochs 3 --eval-every 0",
     "  deno task train --dataset cifar10 --data data/cifar-10-batches-bin --backend webgpu",
     "  deno task train --resume runs/fashion-mnist-20250101-120000",
