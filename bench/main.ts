@@ -13,6 +13,7 @@ const BENCHES: Record<string, (stepArgs: string[]) => Promise<Record<string, unk
   augment: async () => (await import("./augment.ts")).run(),
   byol_step: async (stepArgs) => (await import("./byol_step.ts")).run(stepArgs),
   step_phases: async () => (await import("./step_phases.ts")).run(),
+  profile: async () => (await import("./profile.ts")).run(),
 };
 
 const USAGE = `Usage: deno task bench [NAME...] [-- BYOL_STEP_FLAGS...]
