@@ -12,14 +12,12 @@ Run: /usr/bin/python3 bench/peers/byol_profile.py --arch convnet --batch 64 --st
 Prints one JSON line: {"classes": {...}, "stepMs": ..., "kernelMs": ..., "outsideMs": ...}.
 """
 import json
-import math
 import os
 import statistics
 import sys
 import time
 
 import torch
-import torch.nn.functional as F
 from torch.profiler import ProfilerActivity, profile, record_function
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -63,66 +61,10 @@ def op_class(name):
 
 
 def main():
-    p = bs.argparse.ArgumentParser()
-    for flag, default in (("--arch", "convnet"), ("--channels", "32,64,64,128,128"),
-                          ("--strides", "1,2,1,2,1"), ("--stem", "small")):
-        p.add_argument(flag, default=default)
-    p.add_argument("--pool-grid", type=int, default=1)
-    p.add_argument("--solarize", type=float, default=0.2)
-    p.add_argument("--depth", type=int, default=18)
-    p.add_argument("--width", type=float, default=0.5)
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--size", type=int, default=28)
-    p.add_argument("--hidden", type=int, default=512)
-    p.add_argument("--proj", type=int, default=128)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--weight-decay", type=float, default=1e-4)
-    p.add_argument("--min-scale", type=float, default=0.3)
-    p.add_argument("--steps", type=int, default=5)
-    p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--threads", type=int, default=2)
+    p = bs.parser()
+    p.set_defaults(arch="convnet", batch=64)
     a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
-    gen = torch.Generator().manual_seed(0)
-
-    def make_encoder():
-        if a.arch == "convnet":
-            ints = lambda text: [int(v) for v in text.split(",")]
-            return bs.ConvNet(ints(a.channels), ints(a.strides), a.pool_grid, 1)
-        return bs.ResNet(a.depth, a.width, a.stem, 1)
-
-    encoder = make_encoder()
-    online = bs.nn.Sequential(encoder, bs.mlp(encoder.features, a.hidden, a.proj))
-    predictor = bs.mlp(a.proj, a.hidden, a.proj)
-    target = bs.nn.Sequential(make_encoder(), bs.mlp(encoder.features, a.hidden, a.proj))
-    target.load_state_dict(online.state_dict())
-    for q in target.parameters():
-        q.requires_grad_(False)
-    params = list(online.parameters()) + list(predictor.parameters())
-    opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=a.weight_decay)
-    images = torch.rand(a.batch, 1, a.size, a.size, generator=gen)
-
-    def loss_fn(pred, z):
-        return 2 - 2 * F.cosine_similarity(pred, z.detach(), dim=-1).mean()
-
-    def step(k):
-        with record_function("views"):
-            v1 = bs.augment(images, gen, a.min_scale, 0.0)
-            v2 = bs.augment(images, gen, a.min_scale, a.solarize)
-        p1, p2 = predictor(online(v1)), predictor(online(v2))
-        with torch.no_grad():
-            z1, z2 = target(v1), target(v2)
-        loss = loss_fn(p1, z2) + loss_fn(p2, z1)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        with record_function("optimizer"):
-            opt.step()
-        tau = 1 - (1 - 0.99) * (math.cos(math.pi * k / 1000) + 1) / 2
-        with record_function("target update"), torch.no_grad():
-            for t, o in zip(target.parameters(), online.parameters()):
-                t.mul_(tau).add_(o, alpha=1 - tau)
-        return loss.item()
+    step = bs.byol_step(a, record_function)
 
     for k in range(a.warmup):
         step(k)

@@ -11,6 +11,7 @@ Run with Debian's python3-torch: /usr/bin/python3 bench/peers/byol_step.py --ste
 Prints one JSON line: {"ms": [per-step milliseconds...], ...}.
 """
 import argparse
+import contextlib
 import json
 import math
 import time
@@ -133,7 +134,8 @@ def augment(x, gen, min_scale, solarize_p, jitter=0.4, jitter_p=0.8):
     return y
 
 
-def main():
+def parser():
+    """The peer's flags (bench/peers/byol_profile.py takes the same ones)."""
     p = argparse.ArgumentParser()
     p.add_argument("--arch", default="resnet", choices=["resnet", "convnet"])
     p.add_argument("--channels", default="32,64,64,128,128", help="convnet: channels per layer")
@@ -154,7 +156,16 @@ def main():
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=2)
-    a = p.parse_args()
+    return p
+
+
+def no_label(_name):
+    return contextlib.nullcontext()
+
+
+def byol_step(a, label=no_label):
+    """The BYOL step of the flags `a`, as a function of the step number; `label(name)` wraps its
+    views, optimizer and target-update phases (e.g. torch.profiler's record_function)."""
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
@@ -194,23 +205,31 @@ def main():
         return 2 - 2 * F.cosine_similarity(pred, z.detach(), dim=-1).mean()
 
     def step(k):
-        v1 = augment(images, gen, a.min_scale, 0.0)
-        v2 = augment(images, gen, a.min_scale, a.solarize)
+        with label("views"):
+            v1 = augment(images, gen, a.min_scale, 0.0)
+            v2 = augment(images, gen, a.min_scale, a.solarize)
         p1, p2 = predictor(online(v1)), predictor(online(v2))
         with torch.no_grad():
             z1, z2 = target(v1), target(v2)
         loss = loss_fn(p1, z2) + loss_fn(p2, z1)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        if a.optimizer == "lars":
-            lars_scale()
-        opt.step()
+        with label("optimizer"):
+            if a.optimizer == "lars":
+                lars_scale()
+            opt.step()
         tau = 1 - (1 - 0.99) * (math.cos(math.pi * k / 1000) + 1) / 2
-        with torch.no_grad():
+        with label("target update"), torch.no_grad():
             for t, o in zip(target.parameters(), online.parameters()):
                 t.mul_(tau).add_(o, alpha=1 - tau)
         return loss.item()
 
+    return step
+
+
+def main():
+    a = parser().parse_args()
+    step = byol_step(a)
     for k in range(a.warmup):
         step(k)
     ms = []

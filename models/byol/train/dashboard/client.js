@@ -1,46 +1,13 @@
 // The dashboard page's script (served as is, no build step): the run list, one server-sent event
 // stream per ticked run, overlaid uPlot charts, and each run's tables, pictures and embedding.
-// `globalThis.dashboard` exposes the charts and runs for the browser tests.
-/* global uPlot */
+// `globalThis.dashboard` exposes the charts and runs for the browser tests. `PALETTE`,
+// `smoothingWeight` and `smooth` are lib/plot's, which the server puts ahead of this script.
+/* global uPlot, PALETTE, smoothingWeight, smooth */
 
 /** Tick labels with as many decimals as the tick spacing needs (uPlot rounds 0.0002 to 0). */
 function tickLabels(_u, splits, _axis, _space, increment) {
   const decimals = Math.min(10, Math.max(0, -Math.floor(Math.log10(increment) + 1e-9)));
   return splits.map((v) => v === null ? "" : v.toFixed(decimals));
-}
-
-/** The palette of the package's SVG pictures (lib/plot/svg.ts: Paul Tol's "muted"). */
-const PALETTE = [
-  "#332288",
-  "#88CCEE",
-  "#44AA99",
-  "#117733",
-  "#999933",
-  "#DDCC77",
-  "#CC6677",
-  "#882255",
-  "#AA4499",
-  "#555555",
-];
-
-/** The weight of the smoothed loss: the formula of lib/plot/smooth.ts's `smoothingWeight`. */
-const smoothingWeight = (count) => count < 10 ? 0 : Math.min(0.98, Math.max(0, 1 - 20 / count));
-
-/** Debiased exponential moving average, as lib/plot/smooth.ts's `smooth`. */
-function smooth(values, weight) {
-  const out = [];
-  let avg = 0;
-  let n = 0;
-  for (const v of values) {
-    if (!Number.isFinite(v)) {
-      out.push(null);
-      continue;
-    }
-    avg = weight * avg + (1 - weight) * v;
-    n++;
-    out.push(avg / (1 - weight ** n));
-  }
-  return out;
 }
 
 /** The charts: each draws, for every ticked run, the series `pick` returns. */

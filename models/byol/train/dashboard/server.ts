@@ -11,8 +11,20 @@ import uplotCss from "uplot/dist/uPlot.min.css" with { type: "text" };
 import uplotJs from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import clientJs from "./client.js" with { type: "text" };
 import pageHtml from "./page.html" with { type: "text" };
+import { plot } from "../../../../mod.ts";
 import { followRun } from "./follow.ts";
 import { isSafeSegment, resolveInside } from "./paths.ts";
+
+/**
+ * The page's script: the palette and loss smoothing of the SVG pictures (`lib/plot`), as source
+ * text ahead of `client.js`, which is served without a build step, so both draw alike.
+ */
+const pageScript = [
+  `const PALETTE = ${JSON.stringify(plot.PALETTE)};`,
+  `const smoothingWeight = ${plot.smoothingWeight.toString()};`,
+  `const smooth = ${plot.smooth.toString()};`,
+  clientJs,
+].join("\n");
 
 /** What {@link serveDashboard} needs. */
 export interface DashboardOptions {
@@ -150,7 +162,7 @@ async function route(
   if (head === "assets" && parts.length === 2) {
     if (name === "uPlot.min.css") return text(uplotCss, "text/css; charset=utf-8");
     if (name === "uPlot.iife.min.js") return text(uplotJs, "text/javascript; charset=utf-8");
-    if (name === "dashboard.js") return text(clientJs, "text/javascript; charset=utf-8");
+    if (name === "dashboard.js") return text(pageScript, "text/javascript; charset=utf-8");
   }
   if (head === "api" && name === "runs" && file === undefined) {
     return json(await listRuns(runsDir));
