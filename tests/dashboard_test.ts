@@ -288,3 +288,47 @@ Deno.test("deno task dashboard refuses bad arguments and a missing folder with e
   assert.match(errors[2], /colour/);
   assert.match(errors[3], /\/no\/such\/runs is not a folder/);
 });
+
+Deno.test("deno task train --dashboard serves the run's folder while it trains, and stops with it", async () => {
+  const out = await Deno.makeTempDir({ prefix: "byol-train-dashboard-" });
+  const trainer = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      fileURLToPath(new URL("./fixtures/tiny_train.ts", import.meta.url)),
+      ...["--dataset", "shapes", "--limit", "256", "--batch-size", "32", "--epochs", "1"],
+      ...["--backend", "wasm", "--out", out, "--dashboard", "0"],
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const lines = trainer.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  let url: string | null = null;
+  let listing: string[] = [];
+  try {
+    while (url === null) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      said += value;
+      url = /dashboard of .*: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(said)?.[1] ?? null;
+    }
+    assert.ok(url, `no dashboard URL in:\n${said}`);
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<title>BYOL runs<\/title>/);
+    // The run folder appears in the list once the run has created it.
+    for (let i = 0; i < 100 && listing.length === 0; i++) {
+      listing = (await (await fetch(`${url}api/runs`)).json()).map((r: { name: string }) => r.name);
+      if (listing.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(listing.length, 1, "the run being trained is listed");
+  } finally {
+    for (let r = await lines.read(); !r.done; r = await lines.read()) said += r.value;
+  }
+  const { code } = await trainer.status;
+  assert.equal(code, 0, said);
+  await assert.rejects(fetch(url!), "the dashboard stops with the run");
+  await Deno.remove(out, { recursive: true });
+});
