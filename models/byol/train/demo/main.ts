@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { pageFlags, servePageMain } from "../dashboard/main.ts";
+import { pageFlags, servePageMain } from "../serve_page.ts";
 import { flagLines, path } from "../flags.ts";
 import { FLAG, type FlagSpec } from "../options.ts";
 import { serveDemo } from "./server.ts";
