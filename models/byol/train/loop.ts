@@ -183,6 +183,9 @@ export async function trainEpochs(s: Session, held: Holder, io: LoopIo): Promise
     });
     io.onPhase?.("step");
     let started = 0;
+    // The step's loss and gradient norm, read once by the guard and kept for the record.
+    let loss = NaN;
+    let gradNorm = NaN;
     let skippedThis = false;
     held.state = await runSteps({
       state: held.state,
@@ -198,7 +201,7 @@ export async function trainEpochs(s: Session, held: Holder, io: LoopIo): Promise
       steps: epochEnd - held.state.step,
       signal,
       choose: async ({ previous, next, metrics }) => {
-        const [loss, gradNorm] = await Promise.all([read(metrics.loss), read(metrics.gradNorm)]);
+        [loss, gradNorm] = await Promise.all([read(metrics.loss), read(metrics.gradNorm)]);
         skippedThis = !Number.isFinite(loss) || !Number.isFinite(gradNorm);
         if (!skippedThis) return next;
         const step = previous.step + 1;
@@ -217,9 +220,7 @@ export async function trainEpochs(s: Session, held: Holder, io: LoopIo): Promise
         clock.add(c.batchSize, (performance.now() - started) / 1000);
         const logged = !skippedThis && (step % c.logEvery === 0 || step === epochEnd);
         if (logged) {
-          const [loss, gradNorm, collapse] = await Promise.all(
-            [metrics.loss, metrics.gradNorm, metrics.collapse].map(read),
-          );
+          const collapse = await read(metrics.collapse);
           const imagesPerSecond = clock.takeThroughput();
           const record: MetricsRecord = {
             type: "train",
