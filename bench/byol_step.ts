@@ -4,8 +4,19 @@
  * threads) in alternating runs, and how the cost grows with batch size (default preset) and
  * width (ResNet-18 with the stride-2 stem).
  *
- * Run: `deno run -A bench/byol_step.ts [--pairs 5] [--steps 5] [--backends wasm,webgpu] [--quick]
- * [--soak 500 --soak-batch 64]` (`--soak N` also runs N steps and samples tensor count and RSS).
+ * By default it times, in one run, the three configurations of issue 13's targets: the default
+ * preset at batch 64 and at batch 256, and ResNet-18 with the small stem at width 0.5 at batch
+ * 256, each as the median of `--pairs` alternating pairs (ours, then PyTorch) with the median of
+ * the pairs' ratios; then the sweeps.
+ *
+ * Run: `deno run -A bench/byol_step.ts [--pairs 5] [--steps 5] [--warmup 2]
+ * [--backends wasm,webgpu] [--configs preset-b64,preset-b256,resnet18-small-w0.5-b256] [--quick]
+ * [--batch N] [--no-pytorch] [--no-sweep] [--soak 500 --soak-batch 64] [--out FILE]`. `--quick`
+ * times the first configuration alone, without the sweeps; `--batch N` gives every configuration
+ * batch N (a smoke run on a slow backend); `--no-pytorch` reports ours alone (as when PyTorch is
+ * missing); `--soak N` also runs N steps and samples tensor count and RSS; `--out` also writes the
+ * figures as JSON to FILE. `bench/device/` runs it on a GPU machine as
+ * `--backends webgpu --no-pytorch`.
  *
  * @module
  */
@@ -27,6 +38,8 @@ const PEER = new URL("./peers/byol_step.py", import.meta.url).pathname;
 
 /** One timed configuration: a preset with its encoder and batch possibly changed. */
 interface Config {
+  /** What `--configs` calls it. */
+  readonly id?: string;
   readonly name: string;
   readonly preset: ByolPreset;
   readonly batchSize: number;
@@ -62,6 +75,8 @@ interface OursResult {
   readonly peakRssMiB: number;
   readonly tensorsAfterWarmup: number;
   readonly tensorsAtEnd: number;
+  /** The last step's loss: a sanity check that the backend computed the step. */
+  readonly lossAtEnd: number;
 }
 
 /** Times `steps` BYOL steps after `warmup` steps; each step ends with a read of its loss. */
@@ -73,6 +88,7 @@ async function timeOurs(config: Config, steps: number, warmup = 2): Promise<Ours
   let peakRss = 0;
   let tensorsAfterWarmup = 0;
   let t0 = 0;
+  let lossAtEnd = NaN;
   const state = await runSteps({
     state: model.init(random.key(0), preset.inputShape),
     step: (s, _, index) => {
@@ -82,7 +98,7 @@ async function timeOurs(config: Config, steps: number, warmup = 2): Promise<Ours
     },
     steps: warmup + steps,
     onStep: async ({ metrics, index }) => {
-      await metrics.loss.data();
+      lossAtEnd = (await metrics.loss.data())[0];
       if (index >= warmup) ms.push(performance.now() - t0);
       peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
     },
@@ -90,7 +106,13 @@ async function timeOurs(config: Config, steps: number, warmup = 2): Promise<Ours
   const tensorsAtEnd = tf.memory().numTensors;
   tree.dispose(state);
   images.dispose();
-  return { msPerStep: ms, peakRssMiB: peakRss / 2 ** 20, tensorsAfterWarmup, tensorsAtEnd };
+  return {
+    msPerStep: ms,
+    peakRssMiB: peakRss / 2 ** 20,
+    tensorsAfterWarmup,
+    tensorsAtEnd,
+    lossAtEnd,
+  };
 }
 
 /**
@@ -133,8 +155,11 @@ async function hasPyTorch(): Promise<boolean> {
   }
 }
 
-/** PyTorch's per-step milliseconds for the same configuration (OpenBLAS overrides unset). */
-async function timePyTorch(config: Config, steps: number): Promise<number[]> {
+/**
+ * PyTorch's per-step milliseconds for the same configuration, after the same number of warm-up
+ * steps (OpenBLAS overrides unset).
+ */
+async function timePyTorch(config: Config, steps: number, warmup: number): Promise<number[]> {
   const { preset, batchSize } = config;
   const env = { ...Deno.env.toObject() };
   delete env.OPENBLAS_CORETYPE;
@@ -150,6 +175,8 @@ async function timePyTorch(config: Config, steps: number): Promise<number[]> {
       String(preset.views[0].crop.scale[0]),
       "--steps",
       String(steps),
+      "--warmup",
+      String(warmup),
       "--threads",
       "2",
     ],
@@ -202,6 +229,51 @@ async function soak(
   return samples;
 }
 
+/** The configurations `--configs` chooses from, in the order they run; the first is `--quick`'s. */
+const MAIN_CONFIGS: readonly Config[] = [
+  {
+    id: "preset-b64",
+    name: "fashion-mnist preset (convnet, 2x2 pool)",
+    preset: fashionMnist,
+    batchSize: 64,
+  },
+  {
+    id: "preset-b256",
+    name: "fashion-mnist preset (convnet, 2x2 pool)",
+    preset: fashionMnist,
+    batchSize: 256,
+  },
+  {
+    id: "resnet18-small-w0.5-b256",
+    name: "resnet18 small stem w0.5",
+    preset: withResNet18(0.5, "small"),
+    batchSize: 256,
+  },
+];
+
+/** A positive integer flag's value, or an error naming the flag and what it expected. */
+function positiveInt(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`byol_step: --${flag} expects a positive integer, got "${value}"`);
+  }
+  return n;
+}
+
+/** The configurations named in `--configs` (comma-separated ids), in the order given. */
+function chooseConfigs(ids: string): Config[] {
+  return ids.split(",").map((id) => {
+    const config = MAIN_CONFIGS.find((c) => c.id === id.trim());
+    if (!config) {
+      throw new Error(
+        `byol_step: --configs: unknown configuration "${id}"; expected some of ` +
+          MAIN_CONFIGS.map((c) => c.id).join(", "),
+      );
+    }
+    return config;
+  });
+}
+
 /** Runs the whole bench and returns its figures (also printed). */
 export async function run(argv: string[] = []): Promise<Record<string, unknown>> {
   const { values } = parseArgs({
@@ -209,48 +281,56 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
     options: {
       pairs: { type: "string", default: "5" },
       steps: { type: "string", default: "5" },
+      warmup: { type: "string", default: "2" },
       backends: { type: "string" },
+      configs: { type: "string" },
+      batch: { type: "string" },
       quick: { type: "boolean", default: false },
+      "no-pytorch": { type: "boolean", default: false },
+      "no-sweep": { type: "boolean", default: false },
       soak: { type: "string", default: "0" },
       "soak-batch": { type: "string", default: "64" },
+      out: { type: "string" },
     },
   });
-  const pairs = Number(values.pairs);
-  const steps = Number(values.steps);
+  const pairs = positiveInt("pairs", values.pairs);
+  const steps = positiveInt("steps", values.steps);
+  const warmup = Number(values.warmup);
+  if (!Number.isInteger(warmup) || warmup < 0) {
+    throw new Error(`byol_step: --warmup expects an integer >= 0, got "${values.warmup}"`);
+  }
+  const chosen = values.configs
+    ? chooseConfigs(values.configs)
+    : MAIN_CONFIGS.slice(0, values.quick ? 1 : MAIN_CONFIGS.length);
+  const batch = values.batch === undefined ? undefined : positiveInt("batch", values.batch);
+  const main = chosen.map((c) => batch === undefined ? c : { ...c, batchSize: batch });
   ensureRuntimeDir("auto"); // before Deno's WebGPU is asked for an adapter
   const adapter = await gpuAdapter();
   const backends = (values.backends?.split(",") ??
     (adapter && !adapter.software ? ["webgpu", "wasm"] : ["wasm"])) as BackendName[];
-  const torch = await hasPyTorch();
-  if (!torch) {
+  const torch = !values["no-pytorch"] && await hasPyTorch();
+  if (values["no-pytorch"]) {
+    console.log("--no-pytorch: reporting ours alone");
+  } else if (!torch) {
     console.log(
       `PyTorch not found at ${PYTHON} (apt-get install python3-torch): reporting ours alone`,
     );
   }
 
-  const main: Config[] = [
-    {
-      name: "fashion-mnist preset (convnet, 2x2 pool)",
-      preset: fashionMnist,
-      batchSize: fashionMnist.batchSize,
-    },
-    { name: "resnet18 strided stem w0.25", preset: withResNet18(0.25), batchSize: 256 },
-    { name: "resnet18 small stem w0.5", preset: withResNet18(0.5, "small"), batchSize: 256 },
-  ];
   const results: Record<string, unknown>[] = [];
   for (const backend of backends) {
     await useDenoBackend(backend);
-    for (const config of values.quick ? main.slice(0, 1) : main) {
+    for (const config of main) {
       const flops = await stepFlops(config);
       const ours: number[] = [];
       const theirs: number[] = [];
       const ratios: number[] = [];
       let last: OursResult | undefined;
       for (let p = 0; p < (torch ? pairs : 1); p++) {
-        last = await timeOurs(config, steps);
+        last = await timeOurs(config, steps, warmup);
         ours.push(median(last.msPerStep));
         if (torch) {
-          theirs.push(median(await timePyTorch(config, steps)));
+          theirs.push(median(await timePyTorch(config, steps, warmup)));
           ratios.push(ours[p] / theirs[p]);
         }
         const pair = torch ? ` | PyTorch ${fmt(theirs[p])} ms | ratio ${fmt(ratios[p], 2)}` : "";
@@ -260,6 +340,7 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
       const row = {
         backend,
         config: config.name,
+        configId: config.id,
         batchSize: config.batchSize,
         msPerStep: ms,
         imagesPerSecond: (config.batchSize * 1000) / ms,
@@ -267,16 +348,20 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
         gflopPerSecond: flops / 1e6 / ms,
         peakRssMiB: last!.peakRssMiB,
         tensors: { afterWarmup: last!.tensorsAfterWarmup, atEnd: last!.tensorsAtEnd },
+        lossAtEnd: last!.lossAtEnd,
         pytorchMsPerStep: torch ? median(theirs) : null,
         ratioToPyTorch: torch ? median(ratios) : null,
         pairs: torch ? ratios.length : 0,
       };
       results.push(row);
+      if (!Number.isFinite(last!.lossAtEnd)) {
+        console.log(`${backend} ${config.name}: the loss is ${last!.lossAtEnd}, not finite`);
+      }
     }
   }
 
   const sweep: Record<string, unknown>[] = [];
-  if (!values.quick) {
+  if (!values.quick && !values["no-sweep"]) {
     await useDenoBackend(backends[backends.length - 1]);
     for (const batchSize of [64, 128, 256, 512]) {
       const r = await timeOurs({ name: "batch sweep", preset: fashionMnist, batchSize }, 3, 1);
@@ -329,13 +414,17 @@ export async function run(argv: string[] = []): Promise<Record<string, unknown>>
       console.log(`${s.encoder} | ${s.batchSize} | ${fmt(s.msPerStep)}`);
     }
   }
-  return {
+  const figures = {
     results,
     sweep,
     soak: soakSamples,
     cores: navigator.hardwareConcurrency,
+    adapter,
+    deno: Deno.version.deno,
     date: new Date().toISOString(),
   };
+  if (values.out) await Deno.writeTextFile(values.out, JSON.stringify(figures, null, 2) + "\n");
+  return figures;
 }
 
 if (import.meta.main) {

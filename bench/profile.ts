@@ -28,6 +28,7 @@ import { parseArgs } from "node:util";
 import { advance, type Leaf, random, tf, type Tree, tree } from "../mod.ts";
 import { useDenoBackend } from "../deno.ts";
 import { requireSupportedTfjs } from "../lib/tfjs_internals/version.ts";
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "../lib/nn/batch_norm_train.ts";
 import {
   applyOptimizer,
   byol,
@@ -71,6 +72,8 @@ const BY_NAME: Record<string, OpClass> = {
   Conv2DBackpropFilter: "conv filter gradient",
   DepthwiseConv2dNativeBackpropFilter: "conv filter gradient",
   FusedBatchNorm: "batch norm forward",
+  [BATCH_NORM_TRAIN]: "batch norm forward",
+  [BATCH_NORM_TRAIN_GRAD]: "batch norm backward",
   MaxPool: "pooling",
   AvgPool: "pooling",
   MaxPoolGrad: "pooling",
@@ -112,7 +115,7 @@ function forwardClass(name: string, inner: ReadonlySet<string>): OpClass {
   if (name in BY_NAME) return BY_NAME[name];
   // A customGrad op (named after its scope): classed by what it is made of.
   if (inner.has("FusedConv2D") || inner.has("Conv2D")) return "conv forward";
-  if (inner.has("FusedBatchNorm")) return "batch norm forward";
+  if (inner.has("FusedBatchNorm") || inner.has(BATCH_NORM_TRAIN)) return "batch norm forward";
   if (inner.has("_FusedMatMul") || inner.has("BatchMatMul")) return "matmul";
   return "relu + element-wise";
 }

@@ -15,7 +15,9 @@
  * @module
  */
 import { tf } from "./tf.ts";
+import { installKernelModule } from "./kernels/module.ts";
 import { installWasmKernels } from "./kernels/register.ts";
+import { installWebgpuKernels } from "./kernels/webgpu.ts";
 
 /**
  * A backend this framework runs on.
@@ -137,13 +139,20 @@ const logged = new Set<string>();
 
 async function activate(name: BackendName): Promise<void> {
   if (name === "wasm") await installWasmKernels();
-  if (name === "webgpu") await import("@tensorflow/tfjs-backend-webgpu");
+  if (name === "webgpu") {
+    await import("@tensorflow/tfjs-backend-webgpu");
+    await installWebgpuKernels();
+  }
   // Deno looks like Node to tfjs: PROD silences its "running in Node.js" banner and its
   // debug-only checks.
   tf.env().set("PROD", true);
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`useBackend: tfjs could not initialise the "${name}" backend`);
   await tf.ready();
+  if (name === "wasm") {
+    const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
+    await installKernelModule(getThreadsCount());
+  }
 }
 
 async function choose(choice: BackendChoice): Promise<BackendInfo> {

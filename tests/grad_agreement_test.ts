@@ -226,7 +226,23 @@ function tileAndReductionCases(): GradCase[] {
   return cases;
 }
 
+/**
+ * tfjs-backend-webgpu 4.22's AddN binds every input as a storage buffer of one shader, past
+ * WebGPU's default 8 per stage from 8 inputs on (it summed only the first 7); lib/kernels/webgpu.ts
+ * sums groups of 7. 8 is the first count past the limit, 12 needs two groups, 50 three levels.
+ */
+function addNCases(): GradCase[] {
+  const draw = draws(8);
+  const shape = [draw(1, 3), draw(2, 5)];
+  return [2, 7, 8, 12, 50].map((n) => ({
+    name: `addN of ${n} tensors [${shape}], squared and scaled by 1..${n}`,
+    shapes: new Array(n).fill(shape),
+    f: (...xs) => tf.addN(xs.map((x, i) => tf.mul(tf.square(x), i + 1))),
+  }));
+}
+
 const FAMILIES: readonly [string, () => GradCase[]][] = [
+  ["addN of many tensors", addNCases],
   ["tile, sum and mean", tileAndReductionCases],
   ["conv2d input and filter", convCases],
   ["depthwise conv2d", depthwiseCases],

@@ -13,6 +13,8 @@ import {
   type ThreadedWasmOptions,
   wasmThreadsStatus,
 } from "../tfjs_internals/wasm_threads.ts";
+import { setKernelWorkerStarter } from "../tfjs_internals/wasm_kernel_module.ts";
+import { startNodeKernelWorker } from "./kernel_workers.ts";
 
 /**
  * Points `XDG_RUNTIME_DIR` at a per-user folder in the system temp directory
@@ -78,6 +80,7 @@ export async function useDenoBackend(
   options: ThreadedWasmOptions = {},
 ): Promise<BackendInfo> {
   ensureRuntimeDir(choice);
+  setKernelWorkerStarter(startNodeKernelWorker);
   await installWasmThreads(options);
   const info = await useBackend(choice);
   const fallback = info.name === "wasm" ? wasmThreadsStatus()?.fallback : null;

@@ -24,6 +24,7 @@ const BACKEND = "wasm";
 /** Marks kernel functions registered here, so registering again (even from a second copy of
  * this module) recognises them. */
 const OURS = Symbol.for("byol-tfjs.wasm-kernel");
+const MODULE_KERNEL = Symbol.for("byol-tfjs.wasm-module-kernel");
 
 type Shape4 = [number, number, number, number];
 
@@ -148,8 +149,10 @@ const KERNELS: readonly {
 
 const builtins = new Map<string, tf.KernelConfig>();
 
+/** Whether `config` is one of this project's kernels: registered here, or by `module.ts` on
+ * the kernel module (which replaces some of these once it loads). */
 function isOurs(config: tf.KernelConfig | undefined): boolean {
-  return config !== undefined && OURS in config.kernelFunc;
+  return config !== undefined && (OURS in config.kernelFunc || MODULE_KERNEL in config.kernelFunc);
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import { tf } from "../tf.ts";
+import { relu as reluLayer } from "./activations.ts";
 import { batchNormTraining } from "./batch_norm_train.ts";
 import { checkInitShape, checkInput, initParam, where } from "./helpers.ts";
 import { type Initializer, ones, zeros } from "./initializers.ts";
@@ -54,7 +55,15 @@ export interface BatchNormOptions {
  * ```
  */
 export function batchNorm(
-  { momentum = 0.9, eps = 1e-5, scaleInit = ones, offsetInit = zeros }: BatchNormOptions = {},
+  options: BatchNormOptions = {},
+): Layer<BatchNormParams, BatchNormState> {
+  return batchNormLayer(options, false);
+}
+
+/** {@link batchNorm}, followed by a ReLU when `relu` (fused in training). */
+function batchNormLayer(
+  { momentum = 0.9, eps = 1e-5, scaleInit = ones, offsetInit = zeros }: BatchNormOptions,
+  relu: boolean,
 ): Layer<BatchNormParams, BatchNormState> {
   const layer = "batchNorm";
   if (!(momentum >= 0 && momentum <= 1)) {
@@ -83,7 +92,10 @@ export function batchNorm(
       const channels = params.scale.shape[0];
       checkInput(layer, path, x, x.rank === 2 ? [null, channels] : [null, null, null, channels]);
       if (!training) {
-        const y = tf.batchNorm(x, state.mean, state.variance, params.offset, params.scale, eps);
+        const y = tf.tidy(() => {
+          const y = tf.batchNorm(x, state.mean, state.variance, params.offset, params.scale, eps);
+          return relu ? tf.relu(y) : y;
+        });
         return { y, state };
       }
       if (x.shape[0] === 1 && x.rank === 2) {
@@ -94,7 +106,7 @@ export function batchNorm(
       }
       const { y, mean, variance } = batchNormTraining(x, params.scale, params.offset, {
         eps,
-        relu: false,
+        relu,
       });
       const update = (running: tf.Tensor1D, batch: tf.Tensor1D) =>
         tf.tidy(() =>
@@ -104,5 +116,9 @@ export function batchNorm(
       tf.dispose([mean, variance]);
       return { y, state: next };
     },
+    fuseNext: (next) =>
+      !relu && next === reluLayer
+        ? batchNormLayer({ momentum, eps, scaleInit, offsetInit }, true)
+        : undefined,
   };
 }

@@ -6,9 +6,28 @@
  * heap. This op keeps only its input and two per-channel vectors, and its backward pass is the
  * closed form (Ioffe & Szegedy 2015, section 3), optionally fused with a following ReLU.
  *
+ * A backend may provide the whole op as two fused kernels, {@link BATCH_NORM_TRAIN} and
+ * {@link BATCH_NORM_TRAIN_GRAD} (the wasm backend does, on this project's kernel module); where
+ * the active backend has them they run instead of the tfjs ops below, which define what they
+ * compute.
+ *
  * @module
  */
 import { tf } from "../tf.ts";
+import { hasKernel, runKernel } from "../tfjs_internals/run_kernel.ts";
+
+/** The fused forward kernel's name: inputs `{x, scale, offset}`, outputs `[y, mean, variance]`,
+ * attributes {@link BatchNormTrainAttrs}. */
+export const BATCH_NORM_TRAIN = "ByolBatchNormTrain";
+/** The fused backward kernel's name: inputs `{dy, x, y, mean, variance, scale}` (`y` the forward
+ * output), outputs `[dx, dScale, dOffset]`, attributes {@link BatchNormTrainAttrs}. */
+export const BATCH_NORM_TRAIN_GRAD = "ByolBatchNormTrainGrad";
+
+/** The attributes of the fused batch-norm kernels. */
+export interface BatchNormTrainAttrs {
+  readonly eps: number;
+  readonly relu: boolean;
+}
 
 /** What {@link batchNormTraining} returns: the output and the batch statistics it used. */
 export interface BatchNormTrainingResult {
@@ -33,7 +52,34 @@ export function batchNormTraining(
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
   const count = x.size / x.shape[x.rank - 1];
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
-  const op = tf.customGrad((...args) => {
+  const fused = tf.customGrad((...args) => {
+    const [input, gamma, beta, save] = args as [
+      tf.Tensor,
+      tf.Tensor1D,
+      tf.Tensor1D,
+      tf.GradSaveFunc,
+    ];
+    const attrs = { eps, relu } as unknown as tf.NamedAttrMap;
+    const [value, mean, variance] = runKernel(
+      BATCH_NORM_TRAIN,
+      { x: input, scale: gamma, offset: beta },
+      attrs,
+    );
+    stats = { mean: tf.keep(mean as tf.Tensor1D), variance: tf.keep(variance as tf.Tensor1D) };
+    save([input, value, mean, variance, gamma]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, out, mu, v, g] = saved;
+        return runKernel(
+          BATCH_NORM_TRAIN_GRAD,
+          { dy, x: xs, y: out, mean: mu, variance: v, scale: g },
+          attrs,
+        );
+      },
+    };
+  });
+  const composed = tf.customGrad((...args) => {
     const [input, gamma, beta, save] = args as [
       tf.Tensor,
       tf.Tensor1D,
@@ -66,6 +112,7 @@ export function batchNormTraining(
       },
     };
   });
+  const op = hasKernel(BATCH_NORM_TRAIN) && hasKernel(BATCH_NORM_TRAIN_GRAD) ? fused : composed;
   const y = op(x, scale, offset);
   return { y, mean: stats!.mean, variance: stats!.variance };
 }

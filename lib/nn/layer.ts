@@ -69,6 +69,12 @@ export interface Layer<P extends Tree = Tree, S extends Tree = Tree> {
   init(key: Key, inputShape: Shape, options?: InitOptions): Initialized<P, S>;
   /** Runs the layer on a batch `x`. Consumes nothing; `y` is new, see the interface for `state`. */
   apply(params: P, state: S, x: tf.Tensor, options?: ApplyOptions): Applied<S>;
+  /**
+   * A layer computing this one followed by the stateless layer `next` in one pass (with this
+   * layer's params and state), or `undefined` where there is none: `sequential` runs adjacent
+   * pairs through it, e.g. batch norm and `relu` as one fused kernel. Optional.
+   */
+  fuseNext?(next: Layer): Layer<P, S> | undefined;
 }
 
 /** The parameter tree type of a layer. */

@@ -40,6 +40,8 @@ function checkNames(names: readonly string[]): void {
  * paths read `encoder/stem/conv/w`. `init` gives child `i` the key `foldIn(key, i)`, and `apply`
  * likewise splits its key; each child's apply gets the path `path/name` for its errors.
  * `apply` consumes nothing; intermediate outputs are freed as soon as the next child has run.
+ * Where a child offers a fused layer for itself and the stateless child after it
+ * (`Layer.fuseNext`, as batch norm does for `relu`), `apply` runs that pair as the fused layer.
  *
  * @example
  * ```ts
@@ -57,6 +59,10 @@ export function sequential<C extends Children>(
 ): Layer<SequentialParams<C>, SequentialState<C>> {
   const names = Object.keys(children);
   checkNames(names);
+  // Each child fused with the stateless child after it, where it offers that.
+  const fusedWithNext = names.map((name, i) =>
+    i + 1 < names.length ? children[name].fuseNext?.(children[names[i + 1]]) : undefined
+  );
   return {
     init(key, inputShape, { path } = {}) {
       let shape = inputShape;
@@ -81,7 +87,10 @@ export function sequential<C extends Children>(
         let h = x;
         const next: Record<string, Tree> = {};
         names.forEach((name, i) => {
-          const out = children[name].apply(
+          if (name in next) return;
+          const fused = fusedWithNext[i];
+          if (fused !== undefined) next[names[i + 1]] = null;
+          const out = (fused ?? children[name]).apply(
             (params as Record<string, Tree>)[name],
             (state as Record<string, Tree>)[name],
             h,

@@ -39,7 +39,16 @@ export function uninitializedTensor(backend: WasmHeapBackend, shape: number[]): 
 
 /** A `Float32Array` over the heap memory of the `float32` tensor `t`, valid until the next
  * allocation on `backend`. */
-export function heapView(backend: WasmHeapBackend, t: tf.Tensor): Float32Array {
+export function heapView(backend: WasmHeapBackend, t: tf.TensorInfo): Float32Array {
   if (t.dtype !== "float32") throw new Error(`heapView: expected a float32 tensor, got ${t.dtype}`);
   return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/**
+ * A new `float32` output of `shape` on `backend`, as the `TensorInfo` a kernel returns, whose
+ * values are whatever the heap held: the kernel must write every element. Free one that is not
+ * returned with `backend.disposeData(info.dataId)`.
+ */
+export function heapOutput(backend: WasmHeapBackend, shape: readonly number[]): tf.TensorInfo {
+  return backend.makeOutput([...shape], "float32");
 }

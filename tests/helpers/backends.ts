@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { gpuAdapter } from "../../lib/backend.ts";
 import { installWasmKernels } from "../../lib/kernels/register.ts";
+import { installWebgpuKernels } from "../../lib/kernels/webgpu.ts";
 
 /** A backend the tests compare. */
 export type TestBackend = "cpu" | "wasm" | "webgpu";
@@ -28,7 +29,7 @@ export async function valuesOn(
 ): Promise<Float32Array[]> {
   // useBackend would load these as it chose; here the backends are set directly, to compare.
   if (backend === "wasm") await installWasmKernels();
-  if (backend === "webgpu") await import("@tensorflow/tfjs-backend-webgpu");
+  if (backend === "webgpu") await installWebgpuKernels();
   const previous = tf.getBackend();
   if (!(await tf.setBackend(backend))) throw new Error(`test: could not start backend ${backend}`);
   try {

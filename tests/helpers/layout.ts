@@ -89,13 +89,18 @@ const PRIVATE_MEMBERS = new Set([
   "HEAPF64",
 ]);
 
+/** AssemblyScript sources, compiled into a wasm module (`deno task kernels`): not TypeScript
+ * that the package imports. */
+const ASSEMBLYSCRIPT_DIRS = ["lib/kernels/assembly"];
+
 async function sourceFiles(root: string, dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (path: string) => {
     for await (const entry of Deno.readDir(join(root, path))) {
       const child = `${path}/${entry.name}`;
-      if (entry.isDirectory) await walk(child);
-      else if (/\.(ts|tsx|js|mjs)$/.test(entry.name)) out.push(child);
+      if (entry.isDirectory) {
+        if (!ASSEMBLYSCRIPT_DIRS.includes(child)) await walk(child);
+      } else if (/\.(ts|tsx|js|mjs)$/.test(entry.name)) out.push(child);
     }
   };
   await walk(dir).catch((e) => {
