@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { useDenoBackend } from "../deno.ts";
-import { buildKernelModules, kernelModuleSource } from "../lib/kernels/build_wasm.ts";
-import { KERNELS_WASM_SHARED, KERNELS_WASM_UNSHARED } from "../lib/kernels/kernels_wasm.ts";
+import { buildKernelModule, kernelModuleSource } from "../lib/kernels/build_wasm.ts";
+import { KERNELS_WASM } from "../lib/kernels/kernels_wasm.ts";
 import { kernelModuleOf } from "../lib/kernels/module.ts";
 import { BATCH_NORM_TRAIN, batchNormTraining } from "../lib/nn/batch_norm_train.ts";
 import { heapPointer } from "../lib/tfjs_internals/wasm_kernel_module.ts";
@@ -18,19 +18,43 @@ Deno.test("the committed kernel modules are the build of lib/kernels/assembly/ (
     new URL("../lib/kernels/kernels_wasm.ts", import.meta.url),
   );
   assert.ok(
-    source === kernelModuleSource(await buildKernelModules()),
+    source === kernelModuleSource(await buildKernelModule()),
     "lib/kernels/kernels_wasm.ts is stale: run deno task kernels",
   );
 });
 
-Deno.test("the kernel modules import only memory and export only functions", () => {
-  for (const base64 of [KERNELS_WASM_SHARED, KERNELS_WASM_UNSHARED]) {
-    const module = new WebAssembly.Module(decode(base64));
-    assert.deepEqual(WebAssembly.Module.imports(module), [
-      { module: "env", name: "memory", kind: "memory" },
-    ]);
-    assert.ok(WebAssembly.Module.exports(module).every((e) => e.kind === "function"));
-  }
+Deno.test("the kernel module imports only memory and exports only functions", () => {
+  const module = new WebAssembly.Module(decode(KERNELS_WASM));
+  assert.deepEqual(WebAssembly.Module.imports(module), [
+    { module: "env", name: "memory", kind: "memory" },
+  ]);
+  assert.ok(WebAssembly.Module.exports(module).every((e) => e.kind === "function"));
+});
+
+Deno.test("tfjs's single-threaded build (plain memory) gets the kernels too", async () => {
+  // A fresh process: useBackend without the Deno entry point's threads.
+  const script = `
+    import * as tf from "@tensorflow/tfjs";
+    import { useBackend } from "${new URL("../mod.ts", import.meta.url).href}";
+    await useBackend("wasm");
+    const x = tf.ones([2, 6, 6, 3]);
+    const y = tf.conv2d(x, tf.ones([3, 3, 3, 4]), 1, "valid");
+    console.log(JSON.stringify({
+      shared: tf.backend().wasm.wasmMemory !== undefined,
+      fused: tf.getKernel("${BATCH_NORM_TRAIN}", "wasm") !== undefined,
+      y: [...new Set(y.dataSync())],
+    }));
+  `;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", script],
+    cwd: new URL("..", import.meta.url),
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(stdout)), {
+    shared: false,
+    fused: true,
+    y: [27],
+  });
 });
 
 const threaded = navigator.hardwareConcurrency >= 2;
@@ -77,6 +101,21 @@ Deno.test({
     kernels.run("axpby", [heapPointer(backend, ones), p, p, 8, 2, 1], 2);
     assert.deepEqual([...out.dataSync()], Array(8).fill(2));
     tf.dispose([out, ones]);
+  },
+});
+
+Deno.test({
+  name: "20,000 back-to-back calls on both threads run each part exactly once",
+  ignore: !threaded,
+  fn() {
+    const n = 1024;
+    const sum = tf.zeros([n]);
+    const ones = tf.ones([n]);
+    const [s, o] = [sum, ones].map((t) => heapPointer(backend, t));
+    const calls = 20_000;
+    for (let i = 0; i < calls; i++) kernels.run("axpby", [s, o, s, n, 1, 1], 2);
+    assert.ok(sum.dataSync().every((v) => v === calls), "some part ran twice or not at all");
+    tf.dispose([sum, ones]);
   },
 });
 

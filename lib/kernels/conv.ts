@@ -86,8 +86,31 @@ function scratch(backend: WasmHeapBackend, bytes: number): { info: tf.TensorInfo
   return { info, at: pointer + ((16 - (pointer % 16)) % 16) };
 }
 
-function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
+/** A gradient kernel's shape attribute (`filterShape`, `inputShape`), checked. */
+function shapeAttr(what: string, name: string, shape: Shape4 | undefined): Shape4 {
+  if (shape === undefined || shape.length !== 4) {
+    throw new Error(`${what}: attribute ${name} must be a 4-element shape, got ${shape}`);
+  }
+  return shape;
+}
+
+/** {@link geometry} of the forward convolution a gradient kernel differentiates, checking that
+ * `dy` has its output's shape. */
+function gradientGeometry(
+  what: string,
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  dyShape: readonly number[],
+  attrs: ConvAttrs,
+): ReturnType<typeof geometry> {
+  const g = geometry(what, inputShape, filterShape, attrs);
+  if (g.outShape.some((size, axis) => size !== dyShape[axis])) {
+    throw new Error(
+      `${what}: dy has shape [${dyShape}] but the convolution of [${inputShape}] with filter ` +
+        `[${filterShape}] gives [${g.outShape}]`,
+    );
+  }
+  return g;
 }
 
 function forward(lookup: Lookup, fallback: tf.KernelFunc): tf.KernelFunc {
@@ -121,19 +144,8 @@ function filterGrad(lookup: Lookup, fallback: tf.KernelFunc): tf.KernelFunc {
     const { backend, module } = lookup(args.backend);
     const x = float32(what, "x", args.inputs.x);
     const dy = float32(what, "dy", args.inputs.dy);
-    const filterShape = attrs.filterShape;
-    if (filterShape === undefined || filterShape.length !== 4) {
-      throw new Error(
-        `${what}: attribute filterShape must be a 4-element shape, got ${filterShape}`,
-      );
-    }
-    const g = geometry(what, x.shape, filterShape, attrs);
-    if (!shapesEqual(g.outShape, dy.shape)) {
-      throw new Error(
-        `${what}: dy has shape [${dy.shape}] but the convolution of [${x.shape}] with filter ` +
-          `[${filterShape}] gives [${g.outShape}]`,
-      );
-    }
+    const filterShape = shapeAttr(what, "filterShape", attrs.filterShape);
+    const g = gradientGeometry(what, x.shape, filterShape, dy.shape, attrs);
     const parts = g.macs >= PARALLEL_MACS ? module.threads : 1;
     const dw = heapOutput(backend, filterShape);
     if (g.macs === 0) return zeroFilled(backend, dw);
@@ -161,17 +173,8 @@ function inputGrad(lookup: Lookup, fallback: tf.KernelFunc): tf.KernelFunc {
     const { backend, module } = lookup(args.backend);
     const dy = float32(what, "dy", args.inputs.dy);
     const filter = float32(what, "filter", args.inputs.filter);
-    const inputShape = attrs.inputShape;
-    if (inputShape === undefined || inputShape.length !== 4) {
-      throw new Error(`${what}: attribute inputShape must be a 4-element shape, got ${inputShape}`);
-    }
-    const g = geometry(what, inputShape, filter.shape, attrs);
-    if (!shapesEqual(g.outShape, dy.shape)) {
-      throw new Error(
-        `${what}: dy has shape [${dy.shape}] but the convolution of [${inputShape}] with ` +
-          `filter [${filter.shape}] gives [${g.outShape}]`,
-      );
-    }
+    const inputShape = shapeAttr(what, "inputShape", attrs.inputShape);
+    const g = gradientGeometry(what, inputShape, filter.shape, dy.shape, attrs);
     const parts = g.macs >= PARALLEL_MACS ? module.threads : 1;
     const dx = heapOutput(backend, inputShape);
     if (g.macs === 0) return zeroFilled(backend, dx);

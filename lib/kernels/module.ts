@@ -7,7 +7,7 @@
 import { tf } from "../tf.ts";
 import { asWasmHeapBackend, type WasmHeapBackend } from "../tfjs_internals/wasm_heap.ts";
 import { type KernelModule, loadKernelModule } from "../tfjs_internals/wasm_kernel_module.ts";
-import { KERNELS_WASM_SHARED, KERNELS_WASM_UNSHARED } from "./kernels_wasm.ts";
+import { KERNELS_WASM } from "./kernels_wasm.ts";
 import { batchNormKernels } from "./batch_norm.ts";
 import { convKernels } from "./conv.ts";
 
@@ -16,6 +16,8 @@ import { convKernels } from "./conv.ts";
 const MODULE_KERNEL = Symbol.for("byol-tfjs.wasm-module-kernel");
 
 const modules = new WeakMap<tf.KernelBackend, KernelModule>();
+/** Loads under way, so that two calls at once load the module once. */
+const loading = new WeakMap<tf.KernelBackend, Promise<KernelModule | null>>();
 
 /** The kernel module loaded on `backend`; throws when {@link installKernelModule} has not run
  * on it. */
@@ -47,11 +49,12 @@ export async function installKernelModule(threads: number): Promise<KernelModule
   if (backend === null || tf.getBackend() !== "wasm") {
     throw new Error(`installKernelModule: the active backend is ${tf.getBackend()}, not wasm`);
   }
-  const loaded = modules.get(backend);
-  if (loaded !== undefined) return loaded;
-  const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const binaries = { shared: decode(KERNELS_WASM_SHARED), unshared: decode(KERNELS_WASM_UNSHARED) };
-  const module = await loadKernelModule(backend, binaries, threads);
+  const loaded = modules.get(backend) ?? loading.get(backend);
+  if (loaded !== undefined) return await loaded;
+  const bytes = Uint8Array.from(atob(KERNELS_WASM), (c) => c.charCodeAt(0));
+  const load = loadKernelModule(backend, bytes, threads);
+  loading.set(backend, load);
+  const module = await load.finally(() => loading.delete(backend));
   if (module === null) return null;
   modules.set(backend, module);
   const previous = (name: string) => {

@@ -49,11 +49,15 @@ listen(({ module, memory, control, part }) => {
   const kernels = names.map((name) => instance.exports[name]);
   const slots = new Int32Array(control, 0, 16);
   const args = new Float64Array(control, ${ARGS_OFFSET}, ${MAX_ARGS});
-  let seen = Atomics.load(slots, ${GENERATION});
+  // The generation of the last call handled: a wake-up that finds no newer one (Atomics.wait
+  // may return without a notify) runs nothing, so each call runs once per part.
+  let handled = Atomics.load(slots, ${GENERATION});
   reply("ready");
   for (;;) {
-    Atomics.wait(slots, ${GENERATION}, seen);
-    seen = Atomics.load(slots, ${GENERATION});
+    Atomics.wait(slots, ${GENERATION}, handled);
+    const generation = Atomics.load(slots, ${GENERATION});
+    if (generation === handled) continue;
+    handled = generation;
     const kernel = slots[${KERNEL}];
     if (kernel === ${STOP}) break;
     const parts = slots[${PARTS}];
@@ -161,27 +165,60 @@ function canBlock(): boolean {
   }
 }
 
-/** The kernel module built for shared memory (tfjs's threaded build) and for plain memory. */
-export interface KernelModuleBinaries {
-  readonly shared: Uint8Array<ArrayBuffer>;
-  readonly unshared: Uint8Array<ArrayBuffer>;
+/** Reads an unsigned LEB128 number at `at`: its value and the offset after it. */
+function leb(bytes: Uint8Array, at: number): [value: number, next: number] {
+  let value = 0;
+  for (let shift = 0;; shift += 7) {
+    const byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return [value, at];
+  }
 }
 
 /**
- * Instantiates the kernel module (the build for `backend`'s kind of memory) on that memory with
- * a pool of `threads - 1` workers (none when the memory is not shared, i.e. tfjs's
+ * `bytes` (a module whose only import is a shared `env.memory`) importing a plain memory
+ * instead: for tfjs's single-threaded build, whose memory is not shared. The two differ in one
+ * byte, the memory limits' flags (0x03: maximum and shared; 0x01: maximum).
+ */
+function withPlainMemory(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const fail = (why: string) => new Error(`kernel module: cannot import plain memory: ${why}`);
+  for (let at = 8; at < bytes.length;) {
+    const id = bytes[at];
+    const [size, body] = leb(bytes, at + 1);
+    if (id === 2) {
+      let [count, p] = leb(bytes, body);
+      if (count !== 1) throw fail(`it has ${count} imports, expected only env.memory`);
+      for (let name = 0; name < 2; name++) {
+        const [length, next] = leb(bytes, p);
+        p = next + length;
+      }
+      if (bytes[p] !== 0x02 || bytes[p + 1] !== 0x03) {
+        throw fail("its import is not a shared memory");
+      }
+      const plain = bytes.slice();
+      plain[p + 1] = 0x01;
+      return plain;
+    }
+    at = body + size;
+  }
+  throw fail("it has no import section");
+}
+
+/**
+ * Instantiates the kernel module `bytes` (built to import a shared memory) on `backend`'s memory
+ * with a pool of `threads - 1` workers (none when the memory is not shared, i.e. tfjs's
  * single-threaded build, or `threads` is 1). Returns `null` when the backend does not expose its
  * memory.
  *
  * @example
  * ```ts ignore
- * const kernels = await loadKernelModule(backend, { shared, unshared }, 2);
+ * const kernels = await loadKernelModule(backend, bytes, 2);
  * kernels?.run("axpby", [a, b, out, n, 0.9, 0.1]);
  * ```
  */
 export async function loadKernelModule(
   backend: WasmHeapBackend,
-  binaries: KernelModuleBinaries,
+  bytes: Uint8Array<ArrayBuffer>,
   threads: number,
 ): Promise<KernelModule | null> {
   const { version_wasm } = await import("@tensorflow/tfjs-backend-wasm");
@@ -190,7 +227,7 @@ export async function loadKernelModule(
   if (memory === null) return null;
   const shared = typeof SharedArrayBuffer === "function" &&
     memory.buffer instanceof SharedArrayBuffer;
-  const module = await WebAssembly.compile(shared ? binaries.shared : binaries.unshared);
+  const module = await WebAssembly.compile(shared ? bytes : withPlainMemory(bytes));
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = WebAssembly.Module.exports(module).filter((e) => e.kind === "function")
     .map((e) => e.name).sort();
