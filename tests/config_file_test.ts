@@ -143,7 +143,7 @@ Deno.test("--config x.jsonc: the run's config.json has every setting of x.jsonc"
 });
 
 Deno.test("--config of older runs' config.json (byol-run/1 and /2) starts runs with their settings", async () => {
-  const v1 = JSON.parse(await Deno.readTextFile("bench/results/train/config.json"));
+  const v1 = JSON.parse(await Deno.readTextFile("tests/fixtures/config_byol-run-1.json"));
   assert.equal(v1.format, "byol-run/1");
   const s = settings(["--config", "v1.json"], { "v1.json": JSON.stringify(v1) });
   assert.equal(s.format, "byol-run/3");

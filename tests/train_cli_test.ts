@@ -428,17 +428,18 @@ Deno.test("registries: encoders build their layers, optimizers their transforms 
   }
 });
 
-/** The config.json of the README's default run, written by the code of the time. */
-const README_RUN = "bench/results/train/config.json";
+/** The config.json of a default run of 2026-11-28, written by the code of the time
+ * (format byol-run/1). */
+const OLD_RUN_CONFIG = "tests/fixtures/config_byol-run-1.json";
 
-async function readmeRunConfig(): Promise<Record<string, unknown>> {
-  return JSON.parse(await Deno.readTextFile(new URL(`../${README_RUN}`, import.meta.url)));
+async function oldRunConfig(): Promise<Record<string, unknown>> {
+  return JSON.parse(await Deno.readTextFile(new URL(`../${OLD_RUN_CONFIG}`, import.meta.url)));
 }
 
 Deno.test("checkConfig: a byol-run/1 config.json of an earlier run loads as byol-run/3", async () => {
-  const json = await readmeRunConfig();
+  const json = await oldRunConfig();
   assert.equal(json.format, "byol-run/1");
-  const config: RunConfig = checkConfig(json, README_RUN);
+  const config: RunConfig = checkConfig(json, OLD_RUN_CONFIG);
   // Upgraded as that run behaved: checkpoints at epoch ends only, stop on a non-finite loss.
   assert.deepEqual(config, {
     ...json,
@@ -456,7 +457,7 @@ Deno.test("checkConfig: a byol-run/1 config.json of an earlier run loads as byol
 });
 
 Deno.test("checkConfig: every problem at once, each with its path and what is expected", async () => {
-  const json = await readmeRunConfig();
+  const json = await oldRunConfig();
   const preset = json.preset as Record<string, unknown>;
   const broken = {
     ...json,
