@@ -139,10 +139,7 @@ const logged = new Set<string>();
 
 async function activate(name: BackendName): Promise<void> {
   if (name === "wasm") await installWasmKernels();
-  if (name === "webgpu") {
-    await import("@tensorflow/tfjs-backend-webgpu");
-    await installWebgpuKernels();
-  }
+  if (name === "webgpu") await installWebgpuKernels();
   // Deno looks like Node to tfjs: PROD silences its "running in Node.js" banner and its
   // debug-only checks.
   tf.env().set("PROD", true);

@@ -8,7 +8,11 @@
  */
 import type { tf } from "../tf.ts";
 import { heapOutput, heapView, type WasmHeapBackend } from "../tfjs_internals/wasm_heap.ts";
-import { heapPointer, type KernelModule } from "../tfjs_internals/wasm_kernel_module.ts";
+import {
+  heapPointer,
+  type KernelModule,
+  withScratch,
+} from "../tfjs_internals/wasm_kernel_module.ts";
 import {
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
@@ -50,16 +54,6 @@ function layout(what: string, x: tf.TensorInfo, perChannel: tf.TensorInfo[]) {
   return { rows, channels };
 }
 
-/** A float32 scratch buffer of `floats` elements, 8-byte aligned for the f64 partials. */
-function scratch(backend: WasmHeapBackend, floats: number): tf.TensorInfo {
-  const info = heapOutput(backend, [floats]);
-  if (heapPointer(backend, info) % 8 !== 0) {
-    backend.disposeData(info.dataId);
-    throw new Error("batch norm kernel: the wasm heap gave scratch memory not 8-byte aligned");
-  }
-  return info;
-}
-
 /** `1 / sqrt(variance + eps)` rounded as tfjs's float32 `rsqrt(add(variance, eps))`. */
 const invStdOf = (variance: number, eps: number) =>
   Math.fround(1 / Math.fround(Math.sqrt(Math.fround(variance + eps))));
@@ -79,30 +73,25 @@ function forward(lookup: Lookup): tf.KernelFunc {
     const variance = heapOutput(backend, [channels]);
     if (rows === 0) return [y, mean, variance];
     // [parts][channels] f64 partials, then a and b of y = x * a + b.
-    const work = scratch(backend, 2 * parts * channels + 2 * channels);
-    try {
+    const floats = 2 * parts * channels;
+    withScratch(backend, 4 * (floats + 2 * channels), (partials, heap) => {
       const p = (t: tf.TensorInfo) => heapPointer(backend, t);
-      const partials = p(work);
-      const a = partials + 8 * parts * channels;
+      const a = partials + 4 * floats;
       const b = a + 4 * channels;
       module.run("bnSumPartial", [p(x), rows, channels, partials], parts);
       module.run("bnCombine", [partials, channels, rows, p(mean)], parts);
       module.run("bnSqDevPartial", [p(x), rows, channels, p(mean), partials], parts);
       module.run("bnCombine", [partials, channels, rows, p(variance)], parts);
-      const heap = heapView(backend, work);
       const [meanV, varianceV, scaleV, offsetV] = [mean, variance, scale, offset].map((t) =>
         heapView(backend, t)
       );
-      const at = 2 * parts * channels;
       for (let c = 0; c < channels; c++) {
         const factor = Math.fround(scaleV[c] * invStdOf(varianceV[c], eps));
-        heap[at + c] = factor;
-        heap[at + channels + c] = offsetV[c] - Math.fround(meanV[c] * factor);
+        heap[floats + c] = factor;
+        heap[floats + channels + c] = offsetV[c] - Math.fround(meanV[c] * factor);
       }
       module.run("bnApply", [p(x), rows, channels, a, b, relu ? 1 : 0, p(y)], parts);
-    } finally {
-      backend.disposeData(work.dataId);
-    }
+    });
     return [y, mean, variance];
   };
 }
@@ -127,16 +116,12 @@ function backward(lookup: Lookup): tf.KernelFunc {
     const dOffset = heapOutput(backend, [channels]);
     if (rows === 0) return [dx, dScale, dOffset];
     // [parts][2 * channels] f64 partials, then invStd.
-    const work = scratch(backend, 4 * parts * channels + channels);
-    try {
+    const floats = 4 * parts * channels;
+    withScratch(backend, 4 * (floats + channels), (partials, heap) => {
       const p = (t: tf.TensorInfo) => heapPointer(backend, t);
-      const partials = p(work);
-      const invStd = partials + 16 * parts * channels;
-      const heap = heapView(backend, work);
+      const invStd = partials + 4 * floats;
       const varianceV = heapView(backend, variance);
-      for (let c = 0; c < channels; c++) {
-        heap[4 * parts * channels + c] = invStdOf(varianceV[c], eps);
-      }
+      for (let c = 0; c < channels; c++) heap[floats + c] = invStdOf(varianceV[c], eps);
       const flag = relu ? 1 : 0;
       module.run(
         "bnBackwardSumsPartial",
@@ -148,9 +133,7 @@ function backward(lookup: Lookup): tf.KernelFunc {
         ...[p(dy), p(y), p(x), rows, channels, p(mean), invStd, p(scale)],
         ...[p(dOffset), p(dScale), flag, p(dx)],
       ], parts);
-    } finally {
-      backend.disposeData(work.dataId);
-    }
+    });
     return [dx, dScale, dOffset];
   };
 }

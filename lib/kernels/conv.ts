@@ -11,7 +11,11 @@
  */
 import { tf } from "../tf.ts";
 import { heapOutput, heapView, type WasmHeapBackend } from "../tfjs_internals/wasm_heap.ts";
-import { heapPointer, type KernelModule } from "../tfjs_internals/wasm_kernel_module.ts";
+import {
+  heapPointer,
+  type KernelModule,
+  withScratch,
+} from "../tfjs_internals/wasm_kernel_module.ts";
 
 type Lookup = (backend: unknown) => { backend: WasmHeapBackend; module: KernelModule };
 type Shape4 = [number, number, number, number];
@@ -79,13 +83,6 @@ function geometry(
 /** Below this many multiply-adds a convolution runs on one thread: waking the pool costs more. */
 const PARALLEL_MACS = 1 << 17;
 
-/** A float32 scratch buffer of at least `bytes` bytes, 16-byte aligned for SIMD stores. */
-function scratch(backend: WasmHeapBackend, bytes: number): { info: tf.TensorInfo; at: number } {
-  const info = heapOutput(backend, [Math.ceil(bytes / 4) + 4]);
-  const pointer = heapPointer(backend, info);
-  return { info, at: pointer + ((16 - (pointer % 16)) % 16) };
-}
-
 /** A gradient kernel's shape attribute (`filterShape`, `inputShape`), checked. */
 function shapeAttr(what: string, name: string, shape: Shape4 | undefined): Shape4 {
   if (shape === undefined || shape.length !== 4) {
@@ -125,13 +122,11 @@ function forward(lookup: Lookup, fallback: tf.KernelFunc): tf.KernelFunc {
     const parts = g.macs >= PARALLEL_MACS ? module.threads : 1;
     const y = heapOutput(backend, g.outShape);
     if (g.macs === 0) return zeroFilled(backend, y);
-    const work = scratch(backend, module.call("conv2dForwardScratchBytes", [parts, x.shape[3]]));
-    try {
-      const p = (t: tf.TensorInfo) => heapPointer(backend, t);
-      module.run("conv2dForward", [p(x), p(filter), p(y), work.at, ...g.args], parts);
-    } finally {
-      backend.disposeData(work.info.dataId);
-    }
+    const bytes = module.call("conv2dForwardScratchBytes", [parts, x.shape[3]]);
+    const p = (t: tf.TensorInfo) => heapPointer(backend, t);
+    withScratch(backend, bytes, (at) => {
+      module.run("conv2dForward", [p(x), p(filter), p(y), at, ...g.args], parts);
+    });
     return y;
   };
 }
@@ -151,16 +146,13 @@ function filterGrad(lookup: Lookup, fallback: tf.KernelFunc): tf.KernelFunc {
     if (g.macs === 0) return zeroFilled(backend, dw);
     const [kH, kW, inC, outC] = filterShape;
     const bytes = module.call("conv2dFilterGradScratchBytes", [parts, inC, outC, kH, kW]);
-    const work = scratch(backend, bytes);
-    try {
-      const p = (t: tf.TensorInfo) => heapPointer(backend, t);
-      module.run("conv2dFilterGrad", [p(x), p(dy), p(dw), work.at, ...g.args], parts);
+    const p = (t: tf.TensorInfo) => heapPointer(backend, t);
+    withScratch(backend, bytes, (at) => {
+      module.run("conv2dFilterGrad", [p(x), p(dy), p(dw), at, ...g.args], parts);
       if (parts > 1) {
-        module.run("conv2dFilterGradReduce", [p(dw), work.at, kH * kW * inC * outC], parts);
+        module.run("conv2dFilterGradReduce", [p(dw), at, kH * kW * inC * outC], parts);
       }
-    } finally {
-      backend.disposeData(work.info.dataId);
-    }
+    });
     return dw;
   };
 }
@@ -180,19 +172,16 @@ function inputGrad(lookup: Lookup, fallback: tf.KernelFunc): tf.KernelFunc {
     if (g.macs === 0) return zeroFilled(backend, dx);
     const [kH, kW, inC, outC] = filter.shape;
     const bytes = module.call("conv2dInputGradScratchBytes", [parts, inC, outC, kH, kW]);
-    const work = scratch(backend, bytes);
-    try {
-      const p = (t: tf.TensorInfo) => heapPointer(backend, t);
-      const [, , , , , , , , , strideH, strideW, padTop, padLeft] = g.args;
+    const p = (t: tf.TensorInfo) => heapPointer(backend, t);
+    const [, , , , , , , , , strideH, strideW, padTop, padLeft] = g.args;
+    withScratch(backend, bytes, (at) => {
       module.run(
         "conv2dInputGradPack",
-        [p(filter), work.at, inC, outC, kH, kW, strideH, strideW, padTop, padLeft],
+        [p(filter), at, inC, outC, kH, kW, strideH, strideW, padTop, padLeft],
         parts,
       );
-      module.run("conv2dInputGrad", [p(dy), p(dx), work.at, ...g.args], parts);
-    } finally {
-      backend.disposeData(work.info.dataId);
-    }
+      module.run("conv2dInputGrad", [p(dy), p(dx), at, ...g.args], parts);
+    });
     return dx;
   };
 }

@@ -10,10 +10,7 @@ import { type KernelModule, loadKernelModule } from "../tfjs_internals/wasm_kern
 import { KERNELS_WASM } from "./kernels_wasm.ts";
 import { batchNormKernels } from "./batch_norm.ts";
 import { convKernels } from "./conv.ts";
-
-/** Marks the kernels registered here, so that installing again (this module's or
- * `register.ts`'s kernels) keeps them. */
-const MODULE_KERNEL = Symbol.for("byol-tfjs.wasm-module-kernel");
+import { isMarked, KERNEL_MARKS, replaceKernel } from "./replace.ts";
 
 const modules = new WeakMap<tf.KernelBackend, KernelModule>();
 /** Loads under way, so that two calls at once load the module once. */
@@ -66,18 +63,9 @@ export async function installKernelModule(threads: number): Promise<KernelModule
     ...batchNormKernels(withKernelModule),
     ...convKernels(withKernelModule, previous),
   ];
-  for (const config of configs) {
-    const existing = tf.getKernel(config.kernelName, "wasm");
-    if (existing !== undefined && MODULE_KERNEL in existing.kernelFunc) continue;
-    Object.defineProperty(config.kernelFunc, MODULE_KERNEL, { value: true });
-    if (existing !== undefined) tf.unregisterKernel(config.kernelName, "wasm");
-    // Keep the replaced kernel's setup: the wasm backend binds its C++ entry points there, and
-    // the replaced kernel still runs for what these do not compute.
-    tf.registerKernel({
-      ...config,
-      setupFunc: existing?.setupFunc,
-      disposeFunc: existing?.disposeFunc,
-    });
+  for (const { kernelName, kernelFunc } of configs) {
+    if (isMarked(tf.getKernel(kernelName, "wasm"), KERNEL_MARKS.wasmModule)) continue;
+    replaceKernel(kernelName, "wasm", kernelFunc, KERNEL_MARKS.wasmModule);
   }
   return module;
 }

@@ -18,13 +18,9 @@ import { untransposedMatMul } from "./matmul.ts";
 import { maxPoolGrad, type MaxPoolGradOptions } from "./max_pool_grad.ts";
 import { poolingReduction } from "./reduce.ts";
 import { tileByBroadcast } from "./tile.ts";
+import { isMarked, KERNEL_MARKS, replaceKernel } from "./replace.ts";
 
 const BACKEND = "wasm";
-
-/** Marks kernel functions registered here, so registering again (even from a second copy of
- * this module) recognises them. */
-const OURS = Symbol.for("byol-tfjs.wasm-kernel");
-const MODULE_KERNEL = Symbol.for("byol-tfjs.wasm-module-kernel");
 
 type Shape4 = [number, number, number, number];
 
@@ -149,12 +145,6 @@ const KERNELS: readonly {
 
 const builtins = new Map<string, tf.KernelConfig>();
 
-/** Whether `config` is one of this project's kernels: registered here, or by `module.ts` on
- * the kernel module (which replaces some of these once it loads). */
-function isOurs(config: tf.KernelConfig | undefined): boolean {
-  return config !== undefined && (OURS in config.kernelFunc || MODULE_KERNEL in config.kernelFunc);
-}
-
 /**
  * Loads tfjs's wasm backend (`@tensorflow/tfjs-backend-wasm`, which registers it with tfjs) and
  * registers this framework's wasm kernels in place of (or in addition to) its own; calling it
@@ -180,23 +170,12 @@ export async function installWasmKernels(): Promise<void> {
   requireSupportedTfjs("installWasmKernels", { "tfjs-backend-wasm": version_wasm });
   for (const { name, make } of KERNELS) {
     const existing = tf.getKernel(name, BACKEND);
-    if (isOurs(existing)) continue;
+    // The kernel module's kernels (module.ts) replace some of these once it loads: keep them.
+    if (isMarked(existing, KERNEL_MARKS.wasm, KERNEL_MARKS.wasmModule)) continue;
     const kernelFunc = make(existing);
     if (kernelFunc === undefined) continue;
-    Object.defineProperty(kernelFunc, OURS, { value: true });
-    if (existing !== undefined) {
-      builtins.set(name, existing);
-      tf.unregisterKernel(name, BACKEND);
-    }
-    // The wasm backend binds its C++ entry points in setupFunc; keep it so the builtin this
-    // kernel replaces (and may call) still gets bound when the backend starts.
-    tf.registerKernel({
-      kernelName: name,
-      backendName: BACKEND,
-      kernelFunc,
-      setupFunc: existing?.setupFunc,
-      disposeFunc: existing?.disposeFunc,
-    });
+    if (existing !== undefined) builtins.set(name, existing);
+    replaceKernel(name, BACKEND, kernelFunc, KERNEL_MARKS.wasm);
   }
 }
 

@@ -15,12 +15,9 @@
 import { tf } from "../tf.ts";
 import { requireSupportedTfjs } from "../tfjs_internals/version.ts";
 import { storageBuffersPerStage } from "../tfjs_internals/webgpu_limits.ts";
+import { isMarked, KERNEL_MARKS, replaceKernel } from "./replace.ts";
 
 const BACKEND = "webgpu";
-
-/** Marks kernel functions registered here, so registering again (even from a second copy of
- * this module) recognises them. */
-const OURS = Symbol.for("byol-tfjs.webgpu-kernel");
 
 /**
  * `AddN` through `builtin` (tfjs's own), on groups of at most as many inputs as one shader can
@@ -66,10 +63,6 @@ const KERNELS: readonly {
   { name: tf.AddN, make: (b) => groupedAddN(b.kernelFunc) },
 ];
 
-function isOurs(config: tf.KernelConfig | undefined): boolean {
-  return config !== undefined && OURS in config.kernelFunc;
-}
-
 /**
  * Loads tfjs's webgpu backend (`@tensorflow/tfjs-backend-webgpu`, which registers it with tfjs
  * where the runtime has WebGPU) and registers this framework's webgpu kernels in place of its
@@ -99,22 +92,13 @@ export async function installWebgpuKernels(): Promise<void> {
   requireSupportedTfjs("installWebgpuKernels");
   for (const { name, make } of KERNELS) {
     const existing = tf.getKernel(name, BACKEND);
-    if (isOurs(existing)) continue;
+    if (isMarked(existing, KERNEL_MARKS.webgpu)) continue;
     if (existing === undefined) {
       throw new Error(
         `installWebgpuKernels: tfjs-backend-webgpu registered no ${name} kernel to wrap; ` +
           `expected its own, as in tfjs ${tf.version_core}`,
       );
     }
-    const kernelFunc = make(existing);
-    Object.defineProperty(kernelFunc, OURS, { value: true });
-    tf.unregisterKernel(name, BACKEND);
-    tf.registerKernel({
-      kernelName: name,
-      backendName: BACKEND,
-      kernelFunc,
-      setupFunc: existing.setupFunc,
-      disposeFunc: existing.disposeFunc,
-    });
+    replaceKernel(name, BACKEND, make(existing), KERNEL_MARKS.webgpu);
   }
 }

@@ -18,7 +18,7 @@
  */
 import type { tf } from "../tf.ts";
 import { requireSupportedTfjs } from "./version.ts";
-import { heapView, type WasmHeapBackend } from "./wasm_heap.ts";
+import { heapOutput, heapView, type WasmHeapBackend } from "./wasm_heap.ts";
 
 /** The most arguments a kernel takes after `(part, parts)`. */
 const MAX_ARGS = 24;
@@ -42,10 +42,8 @@ const STALL_MS = 30_000;
  * so the caller never waits for a part that died.
  */
 const WORKER_BODY = `
-listen(({ module, memory, control, part }) => {
+listen(({ module, memory, control, part, names }) => {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function")
-    .map((e) => e.name).sort();
   const kernels = names.map((name) => instance.exports[name]);
   const slots = new Int32Array(control, 0, 16);
   const args = new Float64Array(control, ${ARGS_OFFSET}, ${MAX_ARGS});
@@ -73,8 +71,8 @@ listen(({ module, memory, control, part }) => {
 });
 `;
 
-/** A started pool worker: it takes one message (the module, memory and its part) and answers
- * once when ready. */
+/** A started pool worker: it takes one message (the module, memory, control block, its part
+ * and the kernels' names, whose indices calls use) and answers once when ready. */
 export interface KernelWorker {
   /** Sends the start message (structured-cloned; the memory and control block are shared). */
   post(message: unknown): void;
@@ -135,8 +133,6 @@ export interface KernelModule {
   /** Calls export `name` (a helper such as a scratch-size function) once on the calling thread
    * and returns its result. */
   call(name: string, args: readonly number[]): number;
-  /** The pool's workers (held so that they live as long as the module). */
-  readonly workers: readonly KernelWorker[];
   /** Stops the pool's workers; later calls run on the calling thread only. */
   close(): void;
 }
@@ -242,7 +238,7 @@ export async function loadKernelModule(
   const workers: KernelWorker[] = [];
   for (let part = 1; part <= workerCount; part++) {
     const worker = startWorker(WORKER_BODY);
-    worker.post({ module, memory, control, part });
+    worker.post({ module, memory, control, part, names: kernels });
     workers.push(worker);
   }
   await Promise.all(workers.map((worker, i) =>
@@ -301,6 +297,8 @@ export async function loadKernelModule(
     if (failed !== 0) throw new Error(`kernel module: part ${failed - 1} of ${name} trapped`);
   }
 
+  // Holds the workers (a worker whose object is collected is stopped): its closure shares this
+  // scope with run's, which lives as long as the module.
   function close(): void {
     if (open === 0) return;
     slots[KERNEL] = STOP;
@@ -311,8 +309,6 @@ export async function loadKernelModule(
   }
 
   return {
-    // Holding the workers keeps them alive: a worker whose object is collected is stopped.
-    workers,
     get threads() {
       return open + 1;
     },
@@ -326,4 +322,29 @@ export async function loadKernelModule(
 /** The byte offset of a `float32` tensor's data in the wasm memory. */
 export function heapPointer(backend: WasmHeapBackend, info: tf.TensorInfo): number {
   return heapView(backend, info).byteOffset;
+}
+
+/**
+ * Runs `use` with scratch memory of `bytes` bytes on `backend`'s heap, 16-byte aligned (for SIMD
+ * and f64 stores), and frees it after: `at` is its byte offset, `floats` a view of it (valid
+ * until the next allocation on `backend`). Returns what `use` returns.
+ *
+ * @example
+ * ```ts ignore
+ * withScratch(backend, 4096, (at) => kernels.run("conv2dForward", [x, w, y, at, ...geometry]));
+ * ```
+ */
+export function withScratch<T>(
+  backend: WasmHeapBackend,
+  bytes: number,
+  use: (at: number, floats: Float32Array) => T,
+): T {
+  const info = heapOutput(backend, [Math.ceil(bytes / 4) + 4]);
+  try {
+    const view = heapView(backend, info);
+    const skip = ((16 - (view.byteOffset % 16)) % 16) / 4;
+    return use(view.byteOffset + 4 * skip, view.subarray(skip, skip + Math.ceil(bytes / 4)));
+  } finally {
+    backend.disposeData(info.dataId);
+  }
 }
