@@ -124,6 +124,28 @@ Deno.test("the kernel module reports an unknown kernel and too many arguments", 
   assert.throws(() => kernels.run("axpby", Array(30).fill(0)), /30 arguments, at most 24/);
 });
 
+/** `compute`'s results on wasm, then on cpu; wasm is active again after. */
+async function onWasmThenCpu<T>(compute: () => T): Promise<[onWasm: T, onCpu: T]> {
+  const onWasm = compute();
+  await tf.setBackend("cpu");
+  try {
+    return [onWasm, compute()];
+  } finally {
+    await tf.setBackend("wasm");
+  }
+}
+
+/** The largest `|got - want|` and the largest `|want|`. */
+function largestError(got: Float32Array, want: Float32Array): { worst: number; scale: number } {
+  let worst = 0;
+  let scale = 0;
+  want.forEach((w, i) => {
+    worst = Math.max(worst, Math.abs(got[i] - w));
+    scale = Math.max(scale, Math.abs(w));
+  });
+  return { worst, scale };
+}
+
 /** Values and gradients of a fused batch norm (relu or not) on the active backend. */
 function batchNormResults(shape: number[], relu: boolean): Float32Array[] {
   const channels = shape[shape.length - 1];
@@ -156,14 +178,10 @@ for (
 ) {
   Deno.test(`fused batch norm ${relu ? "+ relu " : ""}on wasm [${shape}] agrees with the tfjs ops on cpu`, async () => {
     assert.ok(tf.getKernel(BATCH_NORM_TRAIN, "wasm"), "the fused kernel is registered on wasm");
-    const got = batchNormResults([...shape], relu);
-    await tf.setBackend("cpu");
-    const want = batchNormResults([...shape], relu);
-    await tf.setBackend("wasm");
+    const [got, want] = await onWasmThenCpu(() => batchNormResults([...shape], relu));
     const names = ["y", "mean", "variance", "dx", "dScale", "dOffset"];
     want.forEach((w, k) => {
-      const scale = w.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      const worst = w.reduce((m, v, i) => Math.max(m, Math.abs(v - got[k][i])), 0);
+      const { worst, scale } = largestError(got[k], w);
       // float32 sums of up to 6,272 terms per channel, accumulated in another order
       assert.ok(worst <= 1e-4 * scale + 1e-6, `${names[k]}: off by ${worst} (scale ${scale})`);
     });
@@ -216,13 +234,9 @@ const CONVS = [
 
 for (const conv of CONVS) {
   Deno.test(`wasm conv kernels (2 threads) agree with cpu: [${conv}]`, async () => {
-    const got = convResults(conv);
-    await tf.setBackend("cpu");
-    const want = convResults(conv);
-    await tf.setBackend("wasm");
+    const [got, want] = await onWasmThenCpu(() => convResults(conv));
     ["y", "dx", "dw"].forEach((name, k) => {
-      const scale = want[k].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      const worst = want[k].reduce((m, v, i) => Math.max(m, Math.abs(v - got[k][i])), 0);
+      const { worst, scale } = largestError(got[k], want[k]);
       // float32 sums of up to 12,544 products, in another order
       assert.ok(worst <= 1e-5 * scale, `${name}: off by ${worst} (scale ${scale})`);
     });
