@@ -251,6 +251,9 @@ Deno.test("eval CLI: one path, known flags", () => {
     limit: undefined,
     out: undefined,
     preset: undefined,
+    semi: undefined,
+    semiSteps: undefined,
+    standardLinear: false,
   };
   assert.deepEqual((parsed.right as Extract<EvalCommand, { kind: "eval" }>).options, {
     ...unset,

@@ -74,6 +74,7 @@ def main():
     p.add_argument("--solarize", type=float, default=0.2); p.add_argument("--eval-every", type=int, default=0)
     p.add_argument("--threads", type=int, default=2); p.add_argument("--seed", type=int, default=0)
     p.add_argument("--bias-wd", action="store_true"); p.add_argument("--channels", default="32,64,64,128,128"); p.add_argument("--strides", default="1,2,1,2,1"); p.add_argument("--grid", type=int, default=1)
+    p.add_argument("--baseline", action="store_true", help="also evaluate the encoder at its random initialisation")
     a = p.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(a.seed)
     gen = torch.Generator().manual_seed(a.seed)
     xtr, ytr, xte, yte = load()
@@ -90,7 +91,11 @@ def main():
     opt = torch.optim.AdamW(groups, lr=a.lr)
     spe = len(xtr) // a.batch; total = int(a.epochs * spe); warm = max(1, int(a.warmup * total))
     def lr_at(k): return a.lr * (k+1)/warm if k < warm else a.lr * 0.5*(1+math.cos(math.pi*(k-warm)/max(1,total-warm)))
-    r0 = {"knn20": knn(feats(enc, xtr), ytr, feats(enc, xte), yte)} if a.eval_every else {}
+    if a.baseline:
+        ftr, fte = feats(enc, xtr), feats(enc, xte)
+        r0 = {"random": {"knn20": knn(ftr, ytr, fte, yte), "knn200": knn(ftr, ytr, fte, yte, k=200), "linear": linear(ftr, ytr, fte, yte)}}
+    else:
+        r0 = {"knn20": knn(feats(enc, xtr), ytr, feats(enc, xte), yte)} if a.eval_every else {}
     print(json.dumps({"step": 0, **r0}), flush=True)
     t0 = time.time(); k = 0; perm = torch.randperm(len(xtr), generator=gen); pos = 0
     while k < total:

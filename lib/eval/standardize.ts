@@ -52,6 +52,26 @@ export function fitStandardizer(train: FeatureSet): Standardizer {
   };
 }
 
+function checkDims(fn: string, set: FeatureSet, { mean, scale }: Standardizer): void {
+  if (mean.length !== set.dim || scale.length !== set.dim) {
+    throw new Error(
+      `${fn}: the standardizer has ${mean.length} features but the set has dim ${set.dim}`,
+    );
+  }
+}
+
+/** Writes row `row` of `values` (`dim` wide), standardised, to `out` at `at`. */
+function writeRow(
+  values: Float32Array,
+  dim: number,
+  row: number,
+  { mean, scale }: Standardizer,
+  out: Float32Array,
+  at: number,
+): void {
+  for (let j = 0; j < dim; j++) out[at + j] = (values[row * dim + j] - mean[j]) * scale[j];
+}
+
 /**
  * `set` with every feature mapped to `(x - mean) * scale` (new values; labels shared). Throws
  * when the standardizer was fitted on features of another dim. Consumes nothing.
@@ -65,16 +85,51 @@ export function fitStandardizer(train: FeatureSet): Standardizer {
  * const testZ = evaluation.standardize(test, evaluation.fitStandardizer(train));
  * ```
  */
-export function standardize(set: FeatureSet, { mean, scale }: Standardizer): FeatureSet {
+export function standardize(set: FeatureSet, standardizer: Standardizer): FeatureSet {
+  checkDims("standardize", set, standardizer);
   const { values, count, dim } = set;
-  if (mean.length !== dim || scale.length !== dim) {
-    throw new Error(
-      `standardize: the standardizer has ${mean.length} features but the set has dim ${dim}`,
+  const out = new Float32Array(count * dim);
+  for (let i = 0; i < count; i++) writeRow(values, dim, i, standardizer, out, i * dim);
+  return { ...set, values: out };
+}
+
+/**
+ * The rows `rows` of `set`, standardised as {@link standardize} maps them (the same floats), one
+ * after another in `out` (default: a new array of `rows.length * dim` floats), which it returns:
+ * a batch gathered without a standardised copy of the whole set, which for 60,000 raw-pixel rows
+ * is 188 MB. Throws when the standardizer was fitted on features of another dim, or `out` is too
+ * short. Consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { data, evaluation, random } from "@byol/tfjs";
+ * import { standardizeRows } from "./standardize.ts";
+ *
+ * const train = evaluation.pixelFeatures(data.shapes(random.key(0), { count: 500 }));
+ * const standardizer = evaluation.fitStandardizer(train);
+ * const batch = standardizeRows(train, standardizer, [3, 1, 4]); // 3 x 784 floats
+ * ```
+ */
+export function standardizeRows(
+  set: FeatureSet,
+  standardizer: Standardizer,
+  rows: ArrayLike<number>,
+  out: Float32Array = new Float32Array(rows.length * set.dim),
+): Float32Array {
+  checkDims("standardizeRows", set, standardizer);
+  const { values, count, dim } = set;
+  if (out.length < rows.length * dim) {
+    throw new RangeError(
+      `standardizeRows: out holds ${out.length} floats, ${rows.length} rows of ${dim} need ` +
+        `${rows.length * dim}`,
     );
   }
-  const out = new Float32Array(count * dim);
-  for (let i = 0; i < count; i++) {
-    for (let j = 0; j < dim; j++) out[i * dim + j] = (values[i * dim + j] - mean[j]) * scale[j];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!Number.isInteger(row) || row < 0 || row >= count) {
+      throw new RangeError(`standardizeRows: row ${row} is outside [0, ${count})`);
+    }
+    writeRow(values, dim, row, standardizer, out, i * dim);
   }
-  return { ...set, values: out };
+  return out;
 }

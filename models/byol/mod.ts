@@ -34,7 +34,16 @@ export type {
   ViewsFn,
 } from "./phases.ts";
 export { collapseSignal, regressionLoss } from "./loss.ts";
-export { cifar10, fashionMnist, fromPreset, paper, presets, presetSchema } from "./presets.ts";
+export {
+  cifar10,
+  fashionMnist,
+  fashionMnistLong,
+  fromPreset,
+  paper,
+  presets,
+  presetSchema,
+} from "./presets.ts";
+export { HEALTH, type HealthSignals, judgeHealth, measureHealth } from "./health.ts";
 export type { ByolPreset, PresetName, PresetRun } from "./presets.ts";
 export { encoderOf, encoderPreset, encoderPresetSchema, encoders } from "./encoders.ts";
 export type {

@@ -171,6 +171,29 @@ export const fashionMnist: ByolPreset = {
 };
 
 /**
+ * The fashion-mnist preset run long, for the best linear accuracy its conv net reaches: the same
+ * networks, batch, optimizer and views, 25 epochs (23,425 steps, about 3 hours of training on
+ * 2 cores at the default run's 118 images/s) with a 1-epoch warm-up, and the paper's tau of
+ * 0.996, which suits runs of this length better than the short default's 0.99.
+ *
+ * @example
+ * ```ts
+ * import { byol, fashionMnistLong, fromPreset } from "@byol/tfjs/byol";
+ *
+ * const model = byol(fromPreset(fashionMnistLong, { stepsPerEpoch: 937 }));
+ * console.log(fashionMnistLong.epochs); // 25
+ * ```
+ */
+export const fashionMnistLong: ByolPreset = {
+  ...fashionMnist,
+  name: "fashion-mnist-long",
+  description: "The fashion-mnist preset for about 3 hours on 2 cores: 25 epochs, tau 0.996",
+  epochs: 25,
+  warmupEpochs: 1,
+  tauBase: 0.996,
+};
+
+/**
  * Every preset by name (its `name`), the default first.
  *
  * @example
@@ -182,6 +205,7 @@ export const fashionMnist: ByolPreset = {
  */
 export const presets = {
   "fashion-mnist": fashionMnist,
+  "fashion-mnist-long": fashionMnistLong,
   cifar10,
   paper,
 };

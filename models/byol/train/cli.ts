@@ -33,11 +33,13 @@ import { usage } from "./usage.ts";
 
 /**
  * What the command line asks for: a text to print before exiting with 0 (`--help`,
- * `--print-config`), or a run.
+ * `--print-config`), a run, or (`--seeds N`) `seeds` runs of the same settings with seeds
+ * `options.seed`, `options.seed + 1`, ... and their summary.
  */
 export type Command =
   | { readonly kind: "help"; readonly text: string }
-  | { readonly kind: "train"; readonly options: TrainOptions };
+  | { readonly kind: "train"; readonly options: TrainOptions }
+  | { readonly kind: "seeds"; readonly options: TrainOptions; readonly seeds: number };
 
 /** Reads a file's text (throwing when it cannot): for `--config` and a resumed run's config. */
 export type ReadTextFile = (path: string) => string;
@@ -60,9 +62,12 @@ function checkResume(values: Readonly<Record<string, string | boolean>>): Valida
   return fixed.length === 0
     ? ok(null)
     : either.left(fixed.map((k) =>
-      `--${k} cannot be combined with --resume: a resumed run keeps the settings in its ` +
-      `config.json (only --backend, --data, --dashboard, and --set or --config changes to ` +
-      `fields a resumed run may change, may be given)`
+      k === FLAG.seeds.name
+        ? `--${k} cannot be combined with --resume: --resume continues one run folder; resume ` +
+          `a stopped run of a --seeds series on its own (the series' quality.json names it)`
+        : `--${k} cannot be combined with --resume: a resumed run keeps the settings in its ` +
+          `config.json (only --backend, --data, --dashboard, and --set or --config changes to ` +
+          `fields a resumed run may change, may be given)`
     ));
 }
 
@@ -225,8 +230,8 @@ function resumedSettings(
 
 /**
  * Parses and validates `deno task train`'s arguments. Returns the usage text for `--help`/`-h`
- * (which wins over other problems), the resolved config for `--print-config`, the run's options,
- * or every problem at once: unknown flags, missing values, bad values (naming flag, value and
+ * (which wins over other problems), the resolved config for `--print-config`, the run's options
+ * (with `--seeds N`: the first run's, and N), or every problem at once: unknown flags, missing values, bad values (naming flag, value and
  * what is expected), flags that conflict with `--resume`, a `--config` file's syntax errors
  * (`file:line:column`) and every field of the resolved settings that is wrong (with its path,
  * the closest valid key of a misspelt one, and the flag, `--set` or file line it came from),
@@ -262,6 +267,7 @@ export function parseTrainArgs(
     learningRate: positiveNumber(FLAG.lr.name)(str(FLAG.lr)),
     backend: oneOf<BackendChoice>(FLAG.backend.name, BACKEND_CHOICES)(str(FLAG.backend)),
     seed: integer(FLAG.seed.name, 0)(str(FLAG.seed)),
+    seeds: integer(FLAG.seeds.name, 1, "the number of runs, one per seed")(str(FLAG.seeds)),
     out: path(FLAG.out.name)(str(FLAG.out)),
     evalEvery: integer(FLAG.evalEvery.name, 0)(str(FLAG.evalEvery)),
     resumeDir: path(FLAG.resume.name)(str(FLAG.resume)),
@@ -342,12 +348,13 @@ export function parseTrainArgs(
         (field === "epochs" && v.epochs !== undefined) ||
         (field === "batchSize" && v.batchSize !== undefined) ||
         (field === "learningRate" && v.learningRate !== undefined);
-      return either.map((s: RunSettings): Command =>
-        print ? { kind: "help", text: formatSettings(s) } : {
-          kind: "train",
-          options: newRunOptions(s, v, { explicit, out: v.out, dashboard: v.dashboard, args }),
-        }
-      )(resolveSettings({ base, file: v.file, overrides }));
+      return either.map((s: RunSettings): Command => {
+        if (print) return { kind: "help", text: formatSettings(s) };
+        const options = newRunOptions(s, v, { explicit, out: v.out, dashboard: v.dashboard, args });
+        return v.seeds === undefined
+          ? { kind: "train", options }
+          : { kind: "seeds", options, seeds: v.seeds };
+      })(resolveSettings({ base, file: v.file, overrides }));
     }),
   );
   const problems = [...flagProblems, ...(either.isLeft(resolved) ? resolved.left : [])];

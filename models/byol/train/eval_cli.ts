@@ -5,12 +5,13 @@
  * @module
  */
 import { apply, either, function as fn } from "fp-ts";
-import { BACKEND_CHOICES, type BackendChoice } from "../../../mod.ts";
+import { BACKEND_CHOICES, type BackendChoice, evaluation } from "../../../mod.ts";
 import type { PresetName } from "../mod.ts";
 import { bad, ok, type Validation, validationApplicative } from "../schema.ts";
 import { DATASET_NAMES, type DatasetName } from "./datasets.ts";
 import { KNN, KNN_MIN_IMAGES } from "./evaluate.ts";
-import { flagLines, oneOf, parseFlags, path } from "./flags.ts";
+import { flagLines, integer, oneOf, parseFlags, path, type Raw } from "./flags.ts";
+import { SEMI_BATCH_SIZE, SEMI_LEARNING_RATE, SEMI_STEPS } from "./paper_eval.ts";
 import { DEFAULTS, FLAG, type FlagSpec, imageLimit, PRESET_NAMES } from "./options.ts";
 
 /** What `deno task eval` evaluates, and how. */
@@ -35,6 +36,12 @@ export interface EvalOptions {
   readonly write?: boolean;
   /** Where `eval.json` goes (default: see `evalFilePath`). */
   readonly out?: string;
+  /** Fine-tune on these percentages of the training labels (semi-supervised evaluation). */
+  readonly semi?: readonly number[];
+  /** Fine-tuning steps of each semi-supervised run (default `SEMI_STEPS`). */
+  readonly semiSteps?: number;
+  /** Run the standard linear protocol (the CLI's `--semi` implies it). */
+  readonly standardLinear?: boolean;
 }
 
 /** What `deno task eval`'s command line asks for. */
@@ -88,6 +95,23 @@ const EVAL_FLAG = {
     default: "in the run folder, or beside the file evaluated",
     help: "where eval.json goes",
   },
+  semi: {
+    name: "semi",
+    value: "P[,P...]",
+    default: "off",
+    help: "fine-tune on P% of the labels (P in (0, 100]), and from scratch; with --standard-linear",
+  },
+  semiSteps: {
+    name: "semi-steps",
+    value: "N",
+    default: `${SEMI_STEPS}`,
+    help: `fine-tuning steps of ${SEMI_BATCH_SIZE} images for each --semi fraction`,
+  },
+  standardLinear: {
+    name: "standard-linear",
+    default: "off",
+    help: "the standard linear protocol: augmented features, weight decay chosen on held-out train",
+  },
 } as const satisfies Readonly<Record<string, FlagSpec>>;
 
 /** The flags of `deno task eval`. */
@@ -101,6 +125,9 @@ export const EVAL_FLAGS: readonly FlagSpec[] = [
   EVAL_FLAG.baselines,
   EVAL_FLAG.write,
   EVAL_FLAG.out,
+  EVAL_FLAG.semi,
+  EVAL_FLAG.semiSteps,
+  EVAL_FLAG.standardLinear,
   FLAG.help,
 ];
 
@@ -135,6 +162,20 @@ export function evalUsage(): string {
     "features.svg and final records, as a finished run writes them (e.g. for a run stopped",
     "during its final evaluation).",
     "",
+    "The paper's evaluations, printed after the table and added to eval.json:",
+    "--semi 1,10 fine-tunes the encoder with a linear head on 1% and on 10% of the training",
+    "labels (the same number of images from each class, chosen by the run's key; the 1% inside",
+    "the 10%): the encoder in training mode, a light random crop and flip, Adam from " +
+    `${SEMI_LEARNING_RATE}`,
+    `decayed along a cosine, --semi-steps steps of ${SEMI_BATCH_SIZE} images; and trains the ` +
+    "same network from its",
+    "random initialisation on the same labels in the same way. It prints both test accuracies.",
+    "--semi also runs --standard-linear: a linear probe on the frozen encoder's features of the",
+    "training images and of one lightly augmented copy of each, its weight decay chosen among",
+    `${evaluation.WEIGHT_DECAYS.join(", ")} by the accuracy on a held-out 10% of the training ` +
+    "images (never the",
+    "test set), then refitted on all the training images and tested once.",
+    "",
     "Flags:",
     ...flagLines(EVAL_FLAGS),
     "",
@@ -144,7 +185,38 @@ export function evalUsage(): string {
     "  deno task eval runs/fashion-mnist-20250101-120000 --dataset mnist",
     "  deno task eval runs/fashion-mnist-20250101-120000 --write",
     "  deno task eval --init-from runs/encoder.safetensors --preset fashion-mnist",
+    "  deno task eval runs/fashion-mnist-20250101-120000 --semi 1,10",
   ].join("\n");
+}
+
+/**
+ * Validates `--semi`'s value: comma-separated label percentages, each a number in (0, 100],
+ * none repeated.
+ *
+ * @example
+ * ```ts
+ * import { labelPercents } from "./eval_cli.ts";
+ *
+ * labelPercents("semi")("1,10"); // right([1, 10])
+ * labelPercents("semi")("150"); // left(['--semi "150": ...'])
+ * ```
+ */
+export function labelPercents(flag: string) {
+  return (raw: Raw): Validation<readonly number[] | undefined> => {
+    if (raw === undefined) return ok(undefined);
+    const parts = raw.split(",").map((p) => p.trim());
+    const values = parts.map(Number);
+    const valid = parts.every((p, i) => p !== "" && values[i] > 0 && values[i] <= 100);
+    if (!valid) {
+      return bad(
+        `--${flag} "${raw}": expected percentages of the training labels, each a number in ` +
+          "(0, 100], separated by commas (e.g. 1,10)",
+      );
+    }
+    return new Set(values).size === values.length
+      ? ok(values)
+      : bad(`--${flag} "${raw}": each percentage once`);
+  };
 }
 
 /** The positional argument: one path, or none with `--init-from`. */
@@ -178,8 +250,12 @@ function checkCombination(values: Readonly<Record<string, string | boolean>>): V
         "in its config.json",
     );
   }
+  if (given(EVAL_FLAG.semiSteps) && !given(EVAL_FLAG.semi)) {
+    problems.push("--semi-steps applies only with --semi: it sets the fine-tuning's steps");
+  }
   if (given(EVAL_FLAG.write)) {
-    for (const f of [EVAL_FLAG.dataset, EVAL_FLAG.limit, EVAL_FLAG.initFrom]) {
+    const paper = [EVAL_FLAG.semi, EVAL_FLAG.standardLinear];
+    for (const f of [EVAL_FLAG.dataset, EVAL_FLAG.limit, EVAL_FLAG.initFrom, ...paper]) {
       if (given(f)) {
         problems.push(
           `--${f.name} cannot be combined with --write: --write rewrites the run folder's own ` +
@@ -221,6 +297,8 @@ export function parseEvalArgs(args: readonly string[]): Validation<EvalCommand> 
       initFrom: path(EVAL_FLAG.initFrom.name)(str(EVAL_FLAG.initFrom)),
       preset: oneOf(EVAL_FLAG.preset.name, PRESET_NAMES)(str(EVAL_FLAG.preset)),
       out: path(EVAL_FLAG.out.name)(str(EVAL_FLAG.out)),
+      semi: labelPercents(EVAL_FLAG.semi.name)(str(EVAL_FLAG.semi)),
+      semiSteps: integer(EVAL_FLAG.semiSteps.name, 1)(str(EVAL_FLAG.semiSteps)),
     }),
     either.map((v): EvalCommand => ({
       kind: "eval",
@@ -235,6 +313,9 @@ export function parseEvalArgs(args: readonly string[]): Validation<EvalCommand> 
         baselines: values.baselines === true || values.write === true,
         write: values.write === true,
         out: v.out,
+        semi: v.semi,
+        semiSteps: v.semiSteps,
+        standardLinear: values[EVAL_FLAG.standardLinear.name] === true || v.semi !== undefined,
       },
     })),
   );

@@ -4,8 +4,9 @@
  * the `config.json` beside it), on the run's data or another dataset of the same image shape,
  * printed as a table and written as `eval.json`; or the weights of a file (`--init-from`, e.g.
  * from PyTorch) in a preset's networks; with `--write`, the run folder's final outputs
- * (`results.json`, the pictures, the `final` records) written again from that checkpoint. Needs
- * Deno.
+ * (`results.json`, the pictures, the `final` records) written again from that checkpoint; with
+ * `--semi` and `--standard-linear`, the paper's semi-supervised and standard linear evaluations
+ * too (`paper_eval.ts`). Needs Deno.
  *
  * @module
  */
@@ -18,7 +19,7 @@ import {
   useDenoBackend,
   writeFileAtomic,
 } from "../../../deno.ts";
-import { type Byol, type ByolPreset, type ByolState, presets } from "../mod.ts";
+import { type Byol, type ByolPreset, type ByolState, encoderOf, presets } from "../mod.ts";
 import { type LoadedTrainState, loadTrainState, readCheckpointConfig } from "./checkpoints.ts";
 import {
   checkConfigUnchanged,
@@ -31,6 +32,13 @@ import {
 import { type DatasetName, loadRunData, presetFor, type RunData } from "./datasets.ts";
 import type { EvalOptions } from "./eval_cli.ts";
 import { evaluateBaselines, evaluateTrained, KNN } from "./evaluate.ts";
+import {
+  formatPaperEvaluations,
+  type LinearProtocolRecord,
+  type PaperEvalResults,
+  paperEvaluations,
+  type SemiSupervisedRecord,
+} from "./paper_eval.ts";
 import { finishRun } from "./final.ts";
 import type { BaselineResults, EncoderScores, FinalResults, TrainedResults } from "./records.ts";
 import { formatResults } from "./report.ts";
@@ -146,12 +154,21 @@ export interface EvalReport {
   };
   /** The backend asked for, the one used, and why. */
   readonly backend: { readonly requested: string; readonly name: string; readonly reason: string };
+  /**
+   * With `--semi`: the trained encoder fine-tuned on each fraction of the labels, next to the same
+   * network trained from scratch. Absent otherwise (and in records written before it existed).
+   */
+  readonly semiSupervised?: SemiSupervisedRecord;
+  /** With `--standard-linear` (or `--semi`): the standard linear protocol. Absent otherwise. */
+  readonly linearProtocol?: LinearProtocolRecord;
 }
 
 /** What {@link evaluateCheckpoint} returns: the scores, and where `eval.json` went. */
 export interface CheckpointEvaluation extends TrainedResults, Partial<BaselineResults> {
   /** The `eval.json` written. */
   readonly evalFile: string;
+  /** The paper's evaluations asked for (`semi`, `standardLinear`); empty when none. */
+  readonly paper: PaperEvalResults;
 }
 
 /** Where {@link evalFilePath} puts `eval.json`. */
@@ -200,8 +217,10 @@ export function evalFilePath({ given, folder, dataset, runDataset }: EvalFileOpt
  * `features.svg` and `final` records are written as a finished run writes them (under the
  * folder's lock). With `initFrom` instead of `path`, evaluates the weights in that file (see
  * `initFromFile`) in the networks of `preset` (default: the dataset's), on `dataset` (default
- * `auto`), with seed 0's keys; `eval.json` then records the file and its SHA-256. Frees every
- * tensor it makes. Consumes nothing.
+ * `auto`), with seed 0's keys; `eval.json` then records the file and its SHA-256. With `semi`
+ * (label percentages) and `standardLinear`, also the paper's evaluations (see
+ * `paperEvaluations`), printed after the table and recorded in `eval.json`. Frees every tensor
+ * it makes. Consumes nothing.
  *
  * @example
  * ```ts
@@ -217,9 +236,14 @@ export async function evaluateCheckpoint(
   const started = performance.now();
   const out = options.output ?? terminalOutput();
   const { path, initFrom } = options;
-  if (options.write && (options.dataset ?? options.limit ?? initFrom) !== undefined) {
+  if (
+    options.write &&
+    ((options.dataset ?? options.limit ?? initFrom ?? options.semi) !== undefined ||
+      options.standardLinear)
+  ) {
     throw new Error(
-      "write rewrites the run folder's own results: it takes no dataset, limit or initFrom",
+      "write rewrites the run folder's own results: it takes no dataset, limit, initFrom, semi " +
+        "or standardLinear",
     );
   }
   if (path !== undefined && initFrom !== undefined) {
@@ -293,21 +317,26 @@ async function evaluate(
   out.info(`evaluating ${checkpoint} (step ${loaded.state.step}) on ${train.source}`);
   const keys = runKeys(loaded.key);
   let results: TrainedResults & Partial<BaselineResults>;
+  let paper: PaperEvalResults = {};
   try {
-    results = write
-      ? await writeResults(dirname(checkpoint), {
+    if (write) {
+      results = await writeResults(dirname(checkpoint), {
         config,
         data: runData,
         model,
         keys,
         loaded,
         out,
-      })
-      : await scoreState(options, { model, state: loaded.state, keys, data: runData, config, out });
+      });
+    } else {
+      const scored = { model, state: loaded.state, keys, data: runData, config, out };
+      results = await scoreState(options, scored);
+      out.result(formatResults(results));
+      paper = await paperScores(options, scored);
+    }
   } finally {
     tree.dispose(loaded.state);
   }
-  if (!write) out.result(formatResults(results));
   const run = folder ??
     (await pathExists(join(dirname(checkpoint), RUN_FILES.config)) ? dirname(checkpoint) : null);
   const evalFile = options.out ?? evalFilePath({
@@ -327,10 +356,11 @@ async function evaluate(
     dir,
     limit,
     results,
+    paper,
     backend,
   });
   out.info(`wrote ${evalFile}`);
-  return { ...results, evalFile };
+  return { ...results, evalFile, paper };
 }
 
 /**
@@ -379,12 +409,15 @@ async function evaluateWeights(
   );
   out.info(`evaluating ${file} as preset ${preset.name}'s networks on ${data.train.source}`);
   let results: TrainedResults & Partial<BaselineResults>;
+  let paper: PaperEvalResults;
   try {
-    results = await scoreState(options, { model, state, keys, data, config, out });
+    const scored = { model, state, keys, data, config, out };
+    results = await scoreState(options, scored);
+    out.result(formatResults(results));
+    paper = await paperScores(options, scored);
   } finally {
     tree.dispose(state);
   }
-  out.result(formatResults(results));
   const evalFile = options.out ??
     evalFilePath({ given: file, folder: false, dataset: data.name, runDataset: null });
   await writeReport(evalFile, {
@@ -398,10 +431,11 @@ async function evaluateWeights(
     dir: options.data ?? null,
     limit: options.limit ?? null,
     results,
+    paper,
     backend,
   });
   out.info(`wrote ${evalFile}`);
-  return { ...results, evalFile };
+  return { ...results, evalFile, paper };
 }
 
 /** What {@link scoreState} scores. */
@@ -432,6 +466,36 @@ async function scoreState(
   return { ...results, ...baselines };
 }
 
+/**
+ * The paper's evaluations that `options` asks for (`semi`, `standardLinear`), printed as a
+ * result; `{}` when none. The encoder fine-tuned is the run's custom one, else its preset's.
+ * Consumes nothing.
+ */
+async function paperScores(
+  options: EvaluateCheckpointOptions,
+  { model, state, keys, data: { train, test }, config, out }: Scored,
+): Promise<PaperEvalResults> {
+  if (options.semi === undefined && !options.standardLinear) return {};
+  const paper = await paperEvaluations({
+    model,
+    state,
+    encoder: options.encoder ?? encoderOf(config.preset.encoder),
+    train,
+    test,
+    key: random.foldIn(keys.probe, PAPER_EVAL_KEY),
+    initKey: keys.init,
+    semi: options.semi,
+    semiSteps: options.semiSteps,
+    standardLinear: options.standardLinear,
+    say: (t) => out.info(`${t}...`),
+  });
+  out.result(formatPaperEvaluations(paper));
+  return paper;
+}
+
+/** Folded into the run's probe key for the paper's evaluations, apart from the quick probe's. */
+const PAPER_EVAL_KEY = 1 << 20;
+
 /** What {@link writeReport} records. */
 interface ReportFrom {
   readonly options: EvaluateCheckpointOptions;
@@ -444,6 +508,7 @@ interface ReportFrom {
   readonly dir: string | null;
   readonly limit: number | null;
   readonly results: TrainedResults & Partial<BaselineResults>;
+  readonly paper: PaperEvalResults;
   readonly backend: BackendInfo;
 }
 
@@ -477,6 +542,7 @@ async function writeReport(path: string, r: ReportFrom): Promise<void> {
       ...(r.results.pixels && { pixels: r.results.pixels }),
     },
     backend: { requested: r.options.backend, name: r.backend.name, reason: r.backend.reason },
+    ...r.paper,
   };
   const text = JSON.stringify(report, null, 2) + "\n";
   try {

@@ -2,7 +2,9 @@
  * A run's evaluations with `evaluation.evaluate`, as the run records them: the kNN monitor during
  * training, and the final kNN + linear probe of the trained online encoder next to the two
  * baselines only a BYOL run has, the same encoder at its random initialisation and the raw pixels.
- * Features come from `model.encode` on un-augmented images in [0, 1].
+ * Features come from `model.encode` on un-augmented images in [0, 1]. The monitor and the trained
+ * encoder's evaluation also measure the state's health signals (`../health.ts`) on the first
+ * test images.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import {
   tree,
 } from "../../../mod.ts";
 import type { Byol, ByolState } from "../mod.ts";
+import { type HealthSignals, measureHealth } from "../health.ts";
 import type { BaselineResults, EncoderScores, KnnAccuracy, TrainedResults } from "./records.ts";
 
 /**
@@ -72,11 +75,14 @@ export interface KnnMonitorResult {
   readonly knn: KnnAccuracy;
   /** The test images' features it used (host arrays; nothing to free). */
   readonly testFeatures: FeatureSet;
+  /** The state's health signals on the first test images. */
+  readonly health: HealthSignals;
 }
 
 /**
  * The kNN monitor: kNN accuracies of the online encoder's features of `test` against those of
- * `train` (the memory bank), with the test features (e.g. for the embedding picture). `signal`
+ * `train` (the memory bank), with the test features (e.g. for the embedding picture) and the
+ * state's health signals on the first test images (`measureHealth`). `signal`
  * stops it at its next batch (it then throws the signal's reason). Consumes nothing.
  *
  * @example
@@ -89,8 +95,8 @@ export interface KnnMonitorResult {
  * const state = model.init(random.key(0), [28, 28, 1]);
  * const train = data.shapes(random.key(1), { count: 512 });
  * const test = data.shapes(random.key(2), { count: 128 });
- * const { knn } = await knnMonitor(model, state, train, test);
- * console.log(knn.k20, knn.k200);
+ * const { knn, health } = await knnMonitor(model, state, train, test);
+ * console.log(knn.k20, knn.k200, health.relativeStd, health.collapsed);
  * tree.dispose(state);
  * ```
  */
@@ -110,7 +116,8 @@ export async function knnMonitor(
     probe: false,
     signal,
   });
-  return { knn: knnAccuracy(result), testFeatures: result.features.test };
+  const health = await measureHealth(model, state, test, { signal });
+  return { knn: knnAccuracy(result), testFeatures: result.features.test, health };
 }
 
 /** The data and key a final evaluation uses. */
@@ -152,8 +159,9 @@ export interface EvaluateTrainedOptions extends EvaluationData {
 }
 
 /**
- * The trained online encoder's kNN and linear probe (`linearProbe`'s defaults), with its test
- * features (for the PCA picture). Consumes nothing.
+ * The trained online encoder's kNN and linear probe (`linearProbe`'s defaults) and the state's
+ * health signals on the first test images, with its test features (for the PCA picture).
+ * Consumes nothing.
  *
  * @example
  * ```ts
@@ -168,7 +176,7 @@ export interface EvaluateTrainedOptions extends EvaluationData {
  * const { results } = await evaluateTrained({
  *   model, state, train, test, probeKey: random.key(3), dataset: "shapes",
  * });
- * console.log(results.trained.knn.k20, results.trained.linear.testAccuracy);
+ * console.log(results.trained.knn.k20, results.trained.linear.testAccuracy, results.health);
  * tree.dispose(state);
  * ```
  */
@@ -178,12 +186,14 @@ export async function evaluateTrained(
   const [trainImages, testImages] = [o.train.shape[0], o.test.shape[0]];
   o.say?.(`final evaluation (${trainImages} train / ${testImages} test images): trained encoder`);
   const trained = await scores(onlineEncoder(o.model, o.state), o);
+  const health = await measureHealth(o.model, o.state, o.test, { signal: o.signal });
   const results = {
     step: o.state.step,
     dataset: o.dataset,
     trainImages,
     testImages,
     trained: trained.scores,
+    health,
   };
   return { results, testFeatures: trained.testFeatures };
 }

@@ -1,6 +1,6 @@
 /**
- * A run's final evaluation and its outputs: the trained encoder and both baselines evaluated,
- * their `final` records in `metrics.jsonl`, `curves.svg`, `features.svg`, the table, and last
+ * A run's final evaluation and its outputs: the trained encoder (with the state's health signals)
+ * and both baselines evaluated, their `final` records in `metrics.jsonl`, `curves.svg`, `features.svg`, the table, and last
  * `results.json`, which marks the run complete. `deno task train` runs it after the last step or
  * on `--resume` of a run stopped after its last checkpoint; `deno task eval --write` runs it on a
  * run folder's checkpoint. Needs Deno.
@@ -138,6 +138,7 @@ export async function finishRun(
       step: state.step,
       encoder,
       ...full[encoder],
+      ...(encoder === "trained" ? { health: full.health } : {}),
       time,
     })),
   );

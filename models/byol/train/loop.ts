@@ -30,6 +30,7 @@ import { saveEmbedding } from "./embedding.ts";
 import { knnMonitor } from "./evaluate.ts";
 import { writeCurves } from "./final.ts";
 import { formatProgress, StepClock } from "./progress.ts";
+import { formatHealth } from "./report.ts";
 import type { MetricsRecord } from "./records.ts";
 import { appendMetrics, readMetrics } from "./run_folder.ts";
 import type { Session } from "./session.ts";
@@ -91,17 +92,19 @@ async function monitor(s: Session, state: ByolState, io: LoopIo): Promise<boolea
     signal,
   );
   if (found === ABANDONED) return false;
-  const { knn, testFeatures } = found;
+  const { knn, testFeatures, health } = found;
   await appendMetrics(s.dir, {
     type: "eval",
     step: state.step,
     epoch: state.step / s.config.stepsPerEpoch,
     knn,
+    health,
     time: now().toISOString(),
   });
   out.info(
     `kNN at step ${state.step}${state.step === 0 ? " (random init)" : ""}: ` +
-      `k=20 ${(100 * knn.k20).toFixed(2)}%, k=200 ${(100 * knn.k200).toFixed(2)}%`,
+      `k=20 ${(100 * knn.k20).toFixed(2)}%, k=200 ${(100 * knn.k200).toFixed(2)}%; ` +
+      formatHealth(health),
   );
   await writeCurves(s.dir, s.config, (t) => out.info(t));
   const embedding = saveEmbedding(s.dir, {
@@ -246,6 +249,7 @@ export async function trainEpochs(s: Session, held: Holder, io: LoopIo): Promise
               tau: metrics.tau,
               lr: metrics.learningRate,
               etaSeconds: clock.eta(c.totalSteps - step),
+              spread: collapse * Math.sqrt(c.preset.projector.out),
             }),
             step === epochEnd,
           );

@@ -15,6 +15,7 @@ import { evaluateCheckpoint } from "./eval_run.ts";
 import { dirname } from "node:path";
 import { type Dashboard, serveDashboard } from "./dashboard/server.ts";
 import { type RunOptions, runTraining } from "./run.ts";
+import { runSeeds } from "./seeds.ts";
 import type { Phase } from "./stopping.ts";
 
 function failure(command: string, err: unknown): number {
@@ -45,6 +46,8 @@ function stopping(phase: Phase, signal: StopSignal): string {
  * SIGTERM stops the run at its next safe point with a checkpoint (after the current step, after
  * a checkpoint being written, or abandoning an evaluation) and returns 130 or 143; a second one
  * exits at once with that status (files are written atomically, so none is left half-written).
+ * With `--seeds N` the runs go one after another (`seeds.ts`); a stop ends the series after
+ * summarising the runs that finished.
  * `extra` adds what only code can give (a preset or encoder of its own, a clock) to the run.
  *
  * @example
@@ -64,6 +67,7 @@ export async function trainMain(
     console.log(parsed.right.text);
     return 0;
   }
+  const command = parsed.right;
   const controller = new AbortController();
   let phase: Phase = "setup";
   // Windows has no SIGTERM to listen to.
@@ -71,25 +75,31 @@ export async function trainMain(
   const listeners = signals.map((signal) => {
     const listener = () => {
       if (controller.signal.aborted) Deno.exit(STOP_SIGNALS[signal]);
-      console.error(stopping(phase, signal));
+      const series = command.kind === "seeds"
+        ? "\nthen ending the --seeds series, summarising the runs that finished"
+        : "";
+      console.error(stopping(phase, signal) + series);
       controller.abort(signal);
     };
     Deno.addSignalListener(signal, listener);
     return [signal, listener] as const;
   });
-  const options = parsed.right.options;
+  const options = command.options;
   const dashboardStop = new AbortController();
   let dashboard: Dashboard | null = null;
   try {
     if (options.dashboard !== undefined) {
       dashboard = await startDashboard(options, options.dashboard, dashboardStop.signal);
     }
-    const outcome = await runTraining({
+    const run = {
       ...options,
       ...extra,
       signal: controller.signal,
-      onPhase: (p) => (phase = p),
-    });
+      onPhase: (p: Phase) => (phase = p),
+    };
+    const outcome = command.kind === "seeds"
+      ? await runSeeds({ ...run, seeds: command.seeds })
+      : await runTraining(run);
     return outcome.stopped ? STOP_SIGNALS[controller.signal.reason as StopSignal] ?? 130 : 0;
   } catch (err) {
     return failure("deno task train", err);

@@ -135,7 +135,33 @@ export type {
   TrainedResults,
   TrainRecord,
 } from "./records.ts";
-export { formatResults } from "./report.ts";
+export { formatHealth, formatResults } from "./report.ts";
+export {
+  type FineTuneScores,
+  formatPaperEvaluations,
+  type LinearProtocolRecord,
+  type PaperEvalOptions,
+  type PaperEvalResults,
+  paperEvaluations,
+  SEMI_BATCH_SIZE,
+  SEMI_LEARNING_RATE,
+  SEMI_STEPS,
+  type SemiSupervisedFraction,
+  type SemiSupervisedRecord,
+} from "./paper_eval.ts";
+export {
+  formatSeeds,
+  type MeanStd,
+  meanStd,
+  runSeeds,
+  type SeedRun,
+  SEEDS_FILE,
+  SEEDS_FORMAT,
+  type SeedsOptions,
+  type SeedsOutcome,
+  type SeedsSummary,
+  summarizeSeeds,
+} from "./seeds.ts";
 export { type Dashboard, type DashboardOptions, serveDashboard } from "./dashboard/server.ts";
 export { DASHBOARD_USAGE, dashboardMain } from "./dashboard/main.ts";
 export { type DemoOptions, type DemoServer, serveDemo } from "./demo/server.ts";

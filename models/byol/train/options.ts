@@ -148,6 +148,12 @@ export const FLAG = {
     default: String(DEFAULTS.seed),
     help: "drives initialisation, data order and augmentations",
   },
+  seeds: {
+    name: "seeds",
+    value: "N",
+    default: "1",
+    help: "train N runs, seeds --seed to --seed+N-1, then each metric's mean ± std (see below)",
+  },
   out: {
     name: "out",
     value: "DIR",

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { HEALTH } from "../health.ts";
 
 /** What the progress line shows. */
 export interface ProgressInfo {
@@ -20,6 +21,11 @@ export interface ProgressInfo {
   readonly lr: number;
   /** Seconds left, or `null` before it can be estimated. */
   readonly etaSeconds: number | null;
+  /**
+   * The step's collapse signal relative to `1/sqrt(d)` (the std of its normalised online
+   * projections times `sqrt(d)`): about 1 when well spread, 0 when collapsed; absent: not shown.
+   */
+  readonly spread?: number;
 }
 
 /**
@@ -42,14 +48,15 @@ export function formatDuration(seconds: number): string {
 
 /**
  * The progress line: `step 120/2340  epoch 1/10  212 img/s  loss 3.1234  tau 0.99012
- * lr 2.00e-3  ETA 1h02m`.
+ * lr 2.00e-3  spread 0.81  ETA 1h02m`, with `spread 0.03 COLLAPSED` once the projections' spread
+ * falls below `HEALTH.collapsedBelow`.
  *
  * @example
  * ```ts
  * import { formatProgress } from "./progress.ts";
  *
  * formatProgress({ step: 1, totalSteps: 8, epoch: 0, epochs: 1, imagesPerSecond: 50,
- *   loss: 3.9, tau: 0.99, lr: 2e-3, etaSeconds: 35 });
+ *   loss: 3.9, tau: 0.99, lr: 2e-3, etaSeconds: 35, spread: 0.81 });
  * ```
  */
 export function formatProgress(p: ProgressInfo): string {
@@ -61,6 +68,9 @@ export function formatProgress(p: ProgressInfo): string {
     `loss ${p.loss.toFixed(4)}`,
     `tau ${p.tau.toFixed(5)}`,
     `lr ${p.lr.toExponential(2)}`,
+    ...(p.spread === undefined
+      ? []
+      : [`spread ${p.spread.toFixed(2)}${p.spread < HEALTH.collapsedBelow ? " COLLAPSED" : ""}`]),
     `ETA ${p.etaSeconds === null ? "?" : formatDuration(p.etaSeconds)}`,
   ].join("  ");
 }

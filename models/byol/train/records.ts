@@ -4,8 +4,12 @@
  * the state from `s - 1` to `s` (its loss, and the `tau` and `lr` it used); an `eval` record at
  * step `s` evaluates the state after `s` steps (step 0: the random initialisation).
  *
+ * Fields added later are optional, so that the files of earlier runs still read: `health` of
+ * `eval` and trained `final` records and of `results.json`.
+ *
  * @module
  */
+import type { HealthSignals } from "../health.ts";
 
 /** kNN test accuracy (a fraction) with k = 20 and k = 200 neighbours, T = 0.1. */
 export interface KnnAccuracy {
@@ -49,6 +53,8 @@ export interface EvalRecord {
   readonly epoch: number;
   /** kNN test accuracies. */
   readonly knn: KnnAccuracy;
+  /** The health signals on the first test images (absent in runs from before they were logged). */
+  readonly health?: HealthSignals;
   /** When it was recorded (ISO 8601). */
   readonly time: string;
 }
@@ -82,6 +88,8 @@ export interface FinalRecord extends EncoderScores {
   readonly step: number;
   /** The encoder scored. */
   readonly encoder: EncoderKind;
+  /** The trained encoder's health signals (absent for the baselines and in earlier runs). */
+  readonly health?: HealthSignals;
   /** When it was recorded (ISO 8601). */
   readonly time: string;
 }
@@ -125,6 +133,11 @@ export interface TrainedResults {
   readonly testImages: number;
   /** The trained online encoder's scores. */
   readonly trained: EncoderScores;
+  /**
+   * The trained state's health signals on the first test images (absent in runs from before
+   * they were logged).
+   */
+  readonly health?: HealthSignals;
 }
 
 /** The baselines a trained encoder is compared with. */

@@ -8,6 +8,7 @@ import { encoders, optimizers, presets } from "../mod.ts";
 import { RESUME_MAY_SET } from "./config_file.ts";
 import { AUTO, datasets } from "./datasets.ts";
 import { flagLines } from "./flags.ts";
+import { HEALTH } from "../health.ts";
 import { FLAGS } from "./options.ts";
 
 const WIDTH = 100;
@@ -62,7 +63,7 @@ export function usage(): string {
     "and a linear probe against a random-encoder and a raw-pixel baseline, and writes everything",
     "into a run folder <out>/<dataset>-<preset>-<YYYYMMDD-HHMMSS>/:",
     "  config.json      the resolved settings (seed, preset, data source, backend and why)",
-    "  metrics.jsonl    one JSON record per logged step, evaluation and resume",
+    "  metrics.jsonl    one JSON record per logged step, evaluation (with health signals) and resume",
     "  step-NNNNNN.safetensors  checkpoints at each epoch's end, every --checkpoint-every and",
     "                   when stopped (the last 3 kept)",
     "  results.json, curves.svg, features.svg   the final evaluation and pictures",
@@ -111,6 +112,28 @@ export function usage(): string {
     "Progress goes to stderr (one line redrawn in place on a terminal, else a line every 10 s",
     "and at each epoch's end); the final table goes to stdout.",
     "",
+    ...wrap(
+      "Health signals, at each evaluation and in the final table, on the first " +
+        `${HEALTH.images} test images un-augmented: the projection spread (mean over dimensions ` +
+        "of the std of the l2-normalised online projections, times sqrt(d): about 1 when " +
+        "spread, 0 when collapsed) and the online-target cosine gap (1 - mean cosine of the " +
+        "online predictions and the target projections). The progress line shows the spread " +
+        `of each logged step's batch; below ${HEALTH.collapsedBelow} the run is marked COLLAPSED ` +
+        "there, in the evaluation lines, the final table and results.json.",
+      WIDTH,
+    ),
+    "",
+    ...wrap(
+      "--seeds N trains the same settings N times, with seeds --seed to --seed+N-1, one after " +
+        "another, each in its own run folder in --out, then prints every metric (trained, " +
+        "random-init and raw pixels; health) as mean ± sample std over the runs and writes it " +
+        "with each run's results to <out>/<dataset>-<preset>-seeds-<time>/quality.json " +
+        "(rewritten after each run). A stop (Ctrl-C) checkpoints the run in progress (resume it " +
+        "with --resume) and summarises the runs that finished, saying so. --seeds cannot be " +
+        "combined with --resume.",
+      WIDTH,
+    ),
+    "",
     "SIGINT (Ctrl-C) or SIGTERM stops the run at the next safe point (after the current step, once",
     "a checkpoint being written is written, or abandoning an evaluation) with a checkpoint, and",
     "exits with 130 or 143; a second signal quits at once. A NaN or infinite loss or gradient norm",
@@ -150,6 +173,7 @@ export function usage(): string {
     "  deno task train                                  # Fashion-MNIST (or shapes): ~35 min on 2 cores",
     "  deno task train --limit 2048 --epochs 1          # a quick look: ~50 s on 2 cores",
     "  deno task train --dataset shapes --epochs 3 --eval-every 0",
+    "  deno task train --limit 2048 --epochs 1 --seeds 3   # mean ± std over seeds 0, 1, 2",
     "  deno task train --dataset cifar10 --data data/cifar-10-batches-bin --backend webgpu",
     "  deno task train --resume runs/fashion-mnist-20250101-120000",
     "  deno task train --print-config --set preset.tauBase=0.996 > my.jsonc   # then edit it",
