@@ -5,8 +5,7 @@ import { join } from "node:path";
 import { either } from "fp-ts";
 import { tf } from "../mod.ts";
 import { latestCheckpoint, sha256Hex, useDenoBackend } from "../deno.ts";
-import { type ByolPreset, encoderPreset } from "../models/byol/mod.ts";
-import { tinyPreset } from "./fixtures/tiny_train.ts";
+import { quietOutput, tinyConvPreset } from "./fixtures/tiny_train.ts";
 import {
   EVAL_FORMAT,
   evalFilePath,
@@ -15,7 +14,6 @@ import {
   evaluateCheckpoint,
   exportWeights,
   type FinalResults,
-  type Output,
   parseEvalArgs,
   parseTrainArgs,
   readConfig,
@@ -24,16 +22,6 @@ import {
 } from "../models/byol/train/mod.ts";
 
 await useDenoBackend("wasm");
-
-/** A conv net of the fashion-mnist preset's family, small enough to train 8 steps in seconds. */
-const tinyConv: ByolPreset = {
-  ...tinyPreset,
-  name: "tiny-conv",
-  encoder: encoderPreset("convnet", { channels: [8, 16], strides: [2, 2], poolGrid: 2 }),
-  epochs: 1,
-};
-
-const quiet: Output = { progress: () => {}, info: () => {}, result: () => {} };
 
 const readReport = async (path: string): Promise<EvalReport> =>
   JSON.parse(await Deno.readTextFile(path));
@@ -47,8 +35,8 @@ const run = await runTraining({
   out,
   evalEvery: 0,
   limit: 256,
-  customPreset: tinyConv,
-  output: quiet,
+  customPreset: tinyConvPreset,
+  output: quietOutput,
 });
 const dir = run.dir;
 const results = run.results as FinalResults;
@@ -117,7 +105,7 @@ Deno.test("eval: beside a checkpoint file, or to --out; --limit replaces the run
     backend: "wasm",
     baselines: false,
     limit: 300,
-    output: quiet,
+    output: quietOutput,
   });
   assert.equal(evaluated.evalFile, join(dir, "step-000008.eval.json"));
   const report = await readReport(evaluated.evalFile);
@@ -180,7 +168,7 @@ Deno.test("eval --dataset of another image shape: an error naming both shapes", 
       baselines: false,
       dataset: "cifar10",
       data: cifar,
-      output: quiet,
+      output: quietOutput,
     }),
     /--dataset cifar10: its images are 32x32x3, but the run's encoder takes 28x28x1 images/,
   );
@@ -224,12 +212,12 @@ Deno.test("eval --init-from: exported weights score as their checkpoint; a misfi
   // The same encoder, data and probe key (seed 0's) as the run's final evaluation: the same scores.
   const evaluated = await evaluateCheckpoint({
     initFrom: exported,
-    customPreset: tinyConv,
+    customPreset: tinyConvPreset,
     dataset: "shapes",
     limit: 256,
     backend: "wasm",
     baselines: false,
-    output: quiet,
+    output: quietOutput,
   });
   assert.equal(evaluated.evalFile, join(out, "encoder.eval-shapes.json"));
   const report = await readReport(evaluated.evalFile);
@@ -269,8 +257,8 @@ Deno.test("train --init-from: recorded in config.json, the networks start from t
     out: join(out, "from-file"),
     evalEvery: 1,
     limit: 256,
-    customPreset: tinyConv,
-    output: quiet,
+    customPreset: tinyConvPreset,
+    output: quietOutput,
   } as const;
   const stopped = await runTraining({ ...base, initFrom: file, signal: stop.signal });
   assert.equal(stopped.stopped, true);

@@ -5,29 +5,19 @@ import { join } from "node:path";
 import { either } from "fp-ts";
 import { tf } from "../mod.ts";
 import { useDenoBackend } from "../deno.ts";
-import { type ByolPreset, encoderPreset } from "../models/byol/mod.ts";
-import { tinyPreset } from "./fixtures/tiny_train.ts";
+import { quietOutput, tinyConvPreset } from "./fixtures/tiny_train.ts";
 import {
   EVAL_FORMAT,
   type EvalReport,
   evaluateCheckpoint,
-  type Output,
   parseEvalArgs,
   runTraining,
 } from "../models/byol/train/mod.ts";
 
 await useDenoBackend("wasm");
 
-const tinyConv: ByolPreset = {
-  ...tinyPreset,
-  name: "tiny-conv",
-  encoder: encoderPreset("convnet", { channels: [8, 16], strides: [2, 2], poolGrid: 2 }),
-  epochs: 1,
-};
-
 const out = await Deno.makeTempDir({ prefix: "eval_semi_cli_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(out, { recursive: true }));
-const quiet: Output = { progress: () => {}, info: () => {}, result: () => {} };
 /** 256 shapes (8 classes), 8 steps. */
 const { dir } = await runTraining({
   dataset: "shapes",
@@ -36,8 +26,8 @@ const { dir } = await runTraining({
   out,
   evalEvery: 0,
   limit: 256,
-  customPreset: tinyConv,
-  output: quiet,
+  customPreset: tinyConvPreset,
+  output: quietOutput,
 });
 
 const readReport = async (path: string): Promise<EvalReport> =>
@@ -104,7 +94,7 @@ Deno.test("eval --semi: the fine-tuning table and the linear protocol, printed a
     semiSteps: 3,
     standardLinear: true,
     out: file,
-    output: { ...quiet, result: (text) => printed.push(text) },
+    output: { ...quietOutput, result: (text) => printed.push(text) },
   });
   assert.equal(tf.memory().numTensors, before, "tensors leaked");
   const report = await readReport(file);

@@ -6,14 +6,13 @@ import {
   evaluateCheckpoint,
   loadTrainState,
   type MetricsRecord,
-  type Output,
   readMetrics,
   RUN_FILES,
   type RunOptions,
   runTraining,
   type TrainRecord,
 } from "../models/byol/train/mod.ts";
-import { tinyPreset } from "./fixtures/tiny_train.ts";
+import { recordOutput, tinyPreset } from "./fixtures/tiny_train.ts";
 
 await useDenoBackend("wasm");
 
@@ -27,20 +26,6 @@ const encoder = nn.sequential({
   act2: nn.relu,
   pool: nn.globalAvgPool,
 });
-
-/** Collects what a run prints; `onProgress` sees every progress line. */
-function recorder(onProgress: (line: string) => void = () => {}) {
-  const lines = { progress: [] as string[], info: [] as string[], result: [] as string[] };
-  const output: Output = {
-    progress: (line) => {
-      lines.progress.push(line);
-      onProgress(line);
-    },
-    info: (text) => lines.info.push(text),
-    result: (text) => lines.result.push(text),
-  };
-  return { lines, output };
-}
 
 const base = (out: string): RunOptions => ({
   dataset: "shapes",
@@ -63,7 +48,7 @@ Deno.test("train run on shapes: stop, checkpoint exact, resume continues, final 
   try {
     // Run 1 stops mid-epoch 2 (step 12 of 24), as Ctrl-C would.
     const stop = new AbortController();
-    const first = recorder((line) => {
+    const first = recordOutput((line) => {
       if (line.startsWith("step 12/")) stop.abort();
     });
     const one = await runTraining({
@@ -105,12 +90,12 @@ Deno.test("train run on shapes: stop, checkpoint exact, resume continues, final 
 
     // A new run that would write into the same folder is refused.
     await assert.rejects(
-      runTraining({ ...base(out), output: recorder().output }),
+      runTraining({ ...base(out), output: recordOutput().output }),
       /already exists and is not empty.*--resume/,
     );
 
     // Run 2 resumes at step 13 and finishes.
-    const second = recorder();
+    const second = recordOutput();
     const two = await runTraining({
       ...base(out),
       resume: dir,
@@ -178,14 +163,14 @@ Deno.test("train run on shapes: stop, checkpoint exact, resume continues, final 
       backend: "wasm",
       baselines: false,
       encoder,
-      output: recorder().output,
+      output: recordOutput().output,
     });
     assert.deepEqual(evaluated.trained, two.results!.trained);
     assert.equal(evaluated.random, undefined);
 
     // A finished run is not resumed again.
     await assert.rejects(
-      runTraining({ ...base(out), resume: dir, output: recorder().output }),
+      runTraining({ ...base(out), resume: dir, output: recordOutput().output }),
       /is complete \(step 24 of 24\).*deno task eval/,
     );
     assert.equal(tf.memory().numTensors, before, "tensors leaked across the runs");

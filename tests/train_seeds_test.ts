@@ -16,22 +16,9 @@ import { meanStd, runSeeds, SEEDS_FILE, type SeedsSummary } from "../models/byol
 import { curvesSvg } from "../models/byol/train/pictures.ts";
 import { formatResults } from "../models/byol/train/report.ts";
 import { formatProgress } from "../models/byol/train/progress.ts";
-import { tinyEncoder, tinyPreset } from "./fixtures/tiny_train.ts";
+import { recordOutput, tinyEncoder, tinyPreset } from "./fixtures/tiny_train.ts";
 
 await useDenoBackend("wasm");
-
-function recorder(onProgress: (line: string) => void = () => {}) {
-  const lines = { progress: [] as string[], info: [] as string[], result: [] as string[] };
-  const output: Output = {
-    progress: (line) => {
-      lines.progress.push(line);
-      onProgress(line);
-    },
-    info: (text) => lines.info.push(text),
-    result: (text) => lines.result.push(text),
-  };
-  return { lines, output };
-}
 
 /** A clock one second later at each call, so each run of a series gets its own folder name. */
 function ticking(start = Date.UTC(2025, 0, 2, 3, 4, 5)) {
@@ -89,7 +76,7 @@ Deno.test("runSeeds: 2 tiny runs, each a run folder, then quality.json and a mea
   const out = await Deno.makeTempDir({ prefix: "train_seeds_test_" });
   const before = tf.memory().numTensors;
   try {
-    const { lines, output } = recorder();
+    const { lines, output } = recordOutput();
     const { dir, summary, stopped } = await runSeeds({ ...tiny(out), seeds: 2, output });
     assert.equal(tf.memory().numTensors, before, "the series frees every tensor");
     assert.equal(stopped, false);
@@ -143,7 +130,7 @@ Deno.test("runSeeds: a stop during the second run summarises the first, saying s
   try {
     const stop = new AbortController();
     let finished = 0;
-    const { lines, output } = recorder((line) => {
+    const { lines, output } = recordOutput((line) => {
       if (finished === 1 && line.startsWith("step 2/")) stop.abort();
     });
     const counting: Output = {
