@@ -11,6 +11,7 @@ import { valueAndGrad } from "../autodiff.ts";
 import { randomResizedCrop, type ResizedCropOptions } from "../data/augment/crop.ts";
 import { epochBatches } from "../data/batches.ts";
 import { checkDataset, type ImageDataset } from "../data/dataset.ts";
+import { checkPositiveInteger } from "../nn/helpers.ts";
 import type { Layer } from "../nn/layer.ts";
 import { linear, type LinearParams } from "../nn/linear.ts";
 import * as optim from "../optim/mod.ts";
@@ -85,12 +86,6 @@ export interface FineTuneResult {
   readonly trainAccuracy: number;
   /** The cross-entropy of each step's batch, in order. */
   readonly losses: Float32Array;
-}
-
-function checkPositiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`fineTune: ${name} must be a positive integer, got ${value}`);
-  }
 }
 
 function checkPair(train: ImageDataset, test: ImageDataset): void {
@@ -168,9 +163,9 @@ export async function fineTune<P extends Tree, S extends Tree>(
     signal,
   } = options;
   checkPair(train, test);
-  checkPositiveInteger("steps", steps);
-  checkPositiveInteger("batchSize", batchSize);
-  checkPositiveInteger("evalBatchSize", evalBatchSize);
+  checkPositiveInteger("fineTune", "steps", steps);
+  checkPositiveInteger("fineTune", "batchSize", batchSize);
+  checkPositiveInteger("fineTune", "evalBatchSize", evalBatchSize);
   if (!(Number.isFinite(learningRate) && learningRate > 0)) {
     throw new RangeError(`fineTune: learningRate must be a finite number > 0, got ${learningRate}`);
   }

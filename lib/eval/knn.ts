@@ -67,9 +67,9 @@ function normalizedRows(
 ): Float32Array {
   const { values, dim } = set;
   const out = buffer.subarray(0, (end - start) * dim);
+  const shift = start * dim;
   for (let i = start; i < end; i++) {
-    const o = (i - start) * dim - i * dim;
-    for (let j = i * dim; j < (i + 1) * dim; j++) out[o + j] = values[j] * inv[i];
+    for (let j = i * dim; j < (i + 1) * dim; j++) out[j - shift] = values[j] * inv[i];
   }
   return out;
 }

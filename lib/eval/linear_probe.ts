@@ -7,6 +7,7 @@
 import { tf } from "../tf.ts";
 import { advance } from "../advance.ts";
 import { valueAndGrad } from "../autodiff.ts";
+import { checkPositiveInteger } from "../nn/helpers.ts";
 import * as optim from "../optim/mod.ts";
 import * as random from "../random.ts";
 import type { Key } from "../random.ts";
@@ -52,12 +53,6 @@ export interface LinearProbeResult {
 type ProbeParams = { readonly w: tf.Tensor2D; readonly b: tf.Tensor1D };
 
 const PREDICT_CHUNK = 8192;
-
-function positiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`linearProbe: ${name} must be a positive integer, got ${value}`);
-  }
-}
 
 function logits({ w, b }: ProbeParams, x: tf.Tensor2D): tf.Tensor2D {
   return tf.add(tf.matMul(x, w), b);
@@ -163,8 +158,8 @@ export async function linearProbe(
     LinearProbeOptions,
 ): Promise<LinearProbeResult> {
   checkFeaturePair("linearProbe", train, test);
-  positiveInteger("epochs", epochs);
-  positiveInteger("batchSize", batchSize);
+  checkPositiveInteger("linearProbe", "epochs", epochs);
+  checkPositiveInteger("linearProbe", "batchSize", batchSize);
   if (!(Number.isFinite(learningRate) && learningRate > 0)) {
     throw new RangeError(
       `linearProbe: learningRate must be a finite number > 0, got ${learningRate}`,

@@ -1,9 +1,9 @@
 /**
  * A run's final evaluation and its outputs: the trained encoder (with the state's health signals)
- * and both baselines evaluated, their `final` records in `metrics.jsonl`, `curves.svg`, `features.svg`, the table, and last
- * `results.json`, which marks the run complete. `deno task train` runs it after the last step or
- * on `--resume` of a run stopped after its last checkpoint; `deno task eval --write` runs it on a
- * run folder's checkpoint. Needs Deno.
+ * and both baselines evaluated, their `final` records in `metrics.jsonl`, `curves.svg`,
+ * `features.svg`, the table, and last `results.json`, which marks the run complete.
+ * `deno task train` runs it after the last step or on `--resume` of a run stopped after its last
+ * checkpoint; `deno task eval --write` runs it on a run folder's checkpoint. Needs Deno.
  *
  * @module
  */

@@ -22,20 +22,29 @@ export const RUN_FILES = {
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /**
- * A run folder's name: the dataset, the preset (when it differs from the dataset) and the local
- * time, e.g. `shapes-fashion-mnist-20250101-120000` or `cifar10-20250101-120000`.
+ * A run folder's name: the dataset, the preset (when it differs from the dataset), `label` (when
+ * given, e.g. `seeds` for a series' summary) and the local time, e.g.
+ * `shapes-fashion-mnist-20250101-120000`, `cifar10-20250101-120000` or
+ * `fashion-mnist-seeds-20250101-120000`.
  *
  * @example
  * ```ts
  * import { runName } from "@byol/tfjs/train";
  *
  * runName("shapes", "fashion-mnist", new Date()); // "shapes-fashion-mnist-2025..."
+ * runName("cifar10", "cifar10", new Date(), "seeds"); // "cifar10-seeds-2025..."
  * ```
  */
-export function runName(dataset: string, preset: string, time: Date): string {
+export function runName(dataset: string, preset: string, time: Date, label?: string): string {
   const stamp = `${time.getFullYear()}${pad(time.getMonth() + 1)}${pad(time.getDate())}-` +
     `${pad(time.getHours())}${pad(time.getMinutes())}${pad(time.getSeconds())}`;
-  return `${dataset === preset ? dataset : `${dataset}-${preset}`}-${stamp}`;
+  const parts = [
+    dataset,
+    ...(dataset === preset ? [] : [preset]),
+    ...(label ? [label] : []),
+    stamp,
+  ];
+  return parts.join("-");
 }
 
 async function isEmptyOrMissing(dir: string): Promise<boolean> {

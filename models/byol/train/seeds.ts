@@ -307,8 +307,7 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsOutcome> {
     runs.push({ seed, dir: outcome.dir, results: outcome.results });
     if (dir === null) {
       preset = outcome.config.preset.name;
-      const name = runName(outcome.config.dataset.name, preset, started);
-      dir = join(options.out, name.replace(/(\d{8}-\d{6})$/, "seeds-$1"));
+      dir = join(options.out, runName(outcome.config.dataset.name, preset, started, "seeds"));
       await createRunFolder(dir);
     }
     const done = runs.length === requested.length;
